@@ -23,10 +23,16 @@ test: build
 demo: build
 	@bash scripts/demo.sh $(BUILD)/saydo
 
+# the whole ctest suite under ASan+UBSan (build-asan); scripts/ci-asan.sh
 asan: deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSAYDO_SANITIZE=ON
-	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -j $(JOBS)
+	JOBS=$(JOBS) bash scripts/ci-asan.sh
+
+# libFuzzer targets (clang, build-fuzz), FUZZ_SECONDS each; FUZZ_REGRESS=1 only
+# replays seeds and saved findings. tests/fuzz/run.sh
+FUZZ_SECONDS ?= 60
+fuzz:
+	@bash scripts/deps.sh --extra
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 
 bench: build
 	@bash bench/run.sh $(BUILD)/saydo

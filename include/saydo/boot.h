@@ -22,10 +22,14 @@
  *    type; C draws over clusters are one multinomial draw over the types
  *    (gsl_ran_multinomial), O(types) per resample. Binary statistics with one
  *    trial per item have two types.
- *  - GENERAL path: per resample, C uniform cluster indices are counted into a
- *    weight row and all statistics come out of one weighted-sum kernel (a
- *    fused AVX2 kernel for up to 8 value columns, OpenBLAS dgemm beyond).
- * SAYDO_BOOT_PATH_AUTO picks the cheaper one from the number of types.
+ *  - GENERAL path: per resample, C uniform cluster indices (eight taus2
+ *    streams in AVX2 lanes, Lemire's unbiased range reduction) are counted
+ *    into a weight row, per cluster or, when types are few, per type, and all
+ *    statistics come out of one weighted-sum kernel (a fused AVX2 kernel for
+ *    up to 8 value columns, OpenBLAS dgemm beyond), about 1.2 ns per cluster
+ *    and resample on one core.
+ * SAYDO_BOOT_PATH_AUTO takes the count path when types <= C / 96 (a binomial
+ * costs ~100 cluster draws), else the general path.
  *
  * Determinism: resamples are cut into blocks of SAYDO_BOOT_BLOCK; block b
  * draws from its own taus2 generators (GSL's gsl_rng_taus2 recurrence) seeded
@@ -43,6 +47,9 @@
  *  - C = 0: every field NaN.
  *  - C = 1, or every cluster identical: every resample equals the estimate,
  *    se = 0 and every interval is [estimate, estimate].
+ *  - A bootstrap distribution narrower than 64 ulps (rounding noise around a
+ *    point mass, e.g. identical clusters forced onto the general path) gets
+ *    z0 = 0 where scipy's z0 could be +-inf and its BCa NaN.
  *  - Jackknife values that do not vary (C = 1, all-equal values, strata of one
  *    cluster): a = 0. scipy returns NaN for BCa here (0/0 in a); saydo's
  *    BCa then reduces to the bias-corrected percentile interval, which for a

@@ -3,7 +3,24 @@
  * Each input file is one batch: it becomes visible in the store at once, when
  * it has been read completely, or not at all. A file whose content hash the
  * store already lists is skipped. Bad records go to STORE.quarantine.jsonl
- * with file, line and reason, and are counted. */
+ * with file, line and reason, and are counted.
+ *
+ * A JSONL file is parsed on `threads` threads (memory-mapped, in ranges of
+ * lines); the calling thread does all the writing (HDF5) and takes the parsed
+ * ranges in file order, so the store, the line numbers and the quarantine are
+ * the same for any number of threads. Other formats are read by one thread
+ * while the caller writes. (A JSONL file cut short by another program while
+ * it is being ingested ends the process with SIGBUS; like any crash, that
+ * leaves the store as of its last commit.)
+ *
+ * Test hooks (environment): SAYDO_INGEST_CHUNK=BYTES sets the size of the
+ * ranges (default 4 MiB) so small test files cross range boundaries;
+ * SAYDO_TEST_KILL_AT=records:N kills the process (SIGKILL) once at least N
+ * records (a batch of up to 64 at a time) have been handed to the writer, =commit-fsync after the new store is
+ * fsynced but before it replaces the old one, =commit-rename right after the
+ * rename, so crash tests can stop an ingest at exact points;
+ * SAYDO_TEST_STOP_AT=records:N stops it (SIGSTOP) there instead, so a test
+ * can look at the store while a writer holds it. */
 #ifndef SAYDO_INGEST_H
 #define SAYDO_INGEST_H
 
@@ -21,6 +38,7 @@ typedef struct saydo_ingest_opts {
     int strict;          /* stop at the first bad record (nothing of that file is stored) */
     int force;           /* ingest a file even when its hash is already stored */
     int progress;        /* draw a progress bar on stderr (only when it is a terminal) */
+    int threads;         /* JSONL parse threads; 0 = one per online CPU, at most 8 */
 } saydo_ingest_opts_t;
 
 /** What happened to one input file. */

@@ -86,6 +86,10 @@ typedef struct saydo_read_opts {
     int quiet;                 /* do not log what was inferred */
     int letters;               /* answer extraction: 0 = the format's default (WDCT: A/B only, as the
                                   authors' extractor), > 0 = that many letters, -1 = all the item's options */
+    /* ValueActionLens Task 2 log (format valueaction-t2-log, saydo/valueaction.h) */
+    const char *actions_path;  /* the action table CSV `index,country,topic,value,polarity` */
+    int legacy_flipped;        /* logs from before the authors' polarity fix: model_choice true
+                                  marks the action NOT chosen */
 } saydo_read_opts_t;
 
 typedef struct saydo_reader saydo_reader_t;

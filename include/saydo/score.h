@@ -31,6 +31,8 @@ typedef struct saydo_pair_opts {
     double kl_eps;               /* additive smoothing for KL (default SAYDO_KL_EPS_DEFAULT) */
     double log_base;             /* for KL, JSD and entropy; PCS is always base 2 (default 2) */
     int skip_extra;              /* 1: compute only match, PCS and JSD per pair (KL, entropy, TVD NaN) */
+    int skip_jsd;                /* 1: JSD per pair NaN too (with skip_extra, the NaN figures share one
+                                    array: saydo_pairs_free() knows) */
 } saydo_pair_opts_t;
 
 void saydo_pair_opts_default(saydo_pair_opts_t *o);

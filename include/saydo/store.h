@@ -24,7 +24,8 @@ typedef struct saydo_writer saydo_writer_t;
 
 typedef struct saydo_writer_opts {
     int wait_lock;      /* block until another writer finishes (default: refuse) */
-    int deflate_level;  /* 0..9; default 1 (shuffle + deflate: h5py/pandas read it with no plugin) */
+    int deflate_level;  /* 0..9; default 1 (shuffle + deflate: h5py/pandas read it with no plugin);
+                           a new store's /records/logp is left unfiltered (near-random floats) */
 } saydo_writer_opts_t;
 
 /** Locks the store and opens a shadow copy for writing (creating a new store
@@ -50,6 +51,16 @@ saydo_status saydo_writer_end_source(saydo_writer_t *w, const saydo_source_info_
  *  (model, condition, item, side, trial, variant) is already stored or was
  *  added before: then nothing is stored. */
 saydo_status saydo_writer_add(saydo_writer_t *w, const saydo_record_t *rec, int *duplicate) SAYDO_MUST_CHECK;
+
+/** Adds recs[0..n) exactly as n calls of saydo_writer_add() would, in order;
+ *  duplicate[i] tells about recs[i]. Faster: the duplicate look-ups of a batch
+ *  overlap their memory accesses. */
+saydo_status saydo_writer_add_many(saydo_writer_t *w, const saydo_record_t *recs, size_t n,
+                                   int *duplicate) SAYDO_MUST_CHECK;
+
+/** A hint: about n more records will be added (sizes the duplicate-key table
+ *  once instead of growing it step by step). */
+saydo_status saydo_writer_reserve(saydo_writer_t *w, size_t n) SAYDO_MUST_CHECK;
 
 /** Makes everything written so far the store's content, atomically. The
  *  writer stays open for more (the next commit copies again). */

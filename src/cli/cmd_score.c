@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/commands.h"
+#include "cli/threads_opt.h"
+#include "cli/score_study.h"
 #include "cli/select.h"
+#include "saydo/ci.h"
+#include "saydo/par.h"
 #include "saydo/print.h"
 #include "saydo/score.h"
 
@@ -24,24 +28,54 @@ static void usage(FILE *f)
           "      --base B           log base for KL, JSD and entropy: 2 (default) or e; PCS always uses base 2\n"
           "  -f, --format FMT       text (default), csv or json\n"
           "      --digits N         decimals in text output (default 4)\n"
-          "      --save NAME        also store the table as /results/NAME in STORE\n", f);
+          "      --threads N        threads (default 0: every core); the output is the same for any N\n"
+          "      --save NAME        also store the table as /results/NAME in STORE\n"
+          "Intervals (columns X_lo, X_hi after each of cs, pcs, kl, jsd, entropy, tvd):\n"
+          "      --ci METHOD        percentile, basic or bca: bootstrap over item clusters (the pairs of\n"
+          "                         one model, condition, item and variant move together); wilson or\n"
+          "                         clopper: analytic for cs (pairs taken as independent), clustered\n"
+          "                         normal interval for means; cluster: clustered normal interval\n"
+          "                         (Miller 2024) for every figure\n"
+          "      --resamples B      bootstrap resamples (default 9999)\n"
+          "      --seed S           bootstrap seed (default 0); group row k uses S + k, the overall\n"
+          "                         row S + number of groups: the same on any number of threads\n"
+          "      --level L          confidence level (default 0.95)\n"
+          "      --strata FIELD     resample within each value of FIELD (domain, a label, ...)\n", f);
+    saydo_score_study_usage(f);
 }
 
 int saydo_cmd_score(int argc, char **argv)
 {
+    /* va_* and sr_* metrics have tables and options of their own (cmd_score_study.c) */
+    for (int i = 1; i < argc; i++) {
+        const char *m = strncmp(argv[i], "--metrics=", 10) == 0 ? argv[i] + 10
+                        : strncmp(argv[i], "-m", 2) == 0 && argv[i][2] ? argv[i] + 2
+                        : (strcmp(argv[i], "-m") == 0 || strcmp(argv[i], "--metrics") == 0) && i + 1 < argc ? argv[i + 1]
+                        : NULL;
+        if (m && saydo_score_study_wanted(m)) return saydo_cmd_score_study(argc, argv);
+    }
+    /* the MPI build: every rank runs this command; rank 0 alone prints (saydo/par.h) */
+    if (saydo_par_init(&argc, &argv) < 0) return saydo_cli_fail("score", SAYDO_E_IO);
     static const struct option longopts[] = {
         {"by", required_argument, NULL, 'b'}, {"metrics", required_argument, NULL, 'm'},
         {"where", required_argument, NULL, 'w'}, {"sides", required_argument, NULL, 1},
         {"missing", required_argument, NULL, 2}, {"unit", required_argument, NULL, 3},
         {"eps", required_argument, NULL, 4}, {"base", required_argument, NULL, 5},
         {"format", required_argument, NULL, 'f'}, {"digits", required_argument, NULL, 6},
-        {"save", required_argument, NULL, 7}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"save", required_argument, NULL, 7}, {"threads", required_argument, NULL, 30}, {"help", no_argument, NULL, 'h'},
+        {"ci", required_argument, NULL, 8}, {"resamples", required_argument, NULL, 9},
+        {"seed", required_argument, NULL, 10}, {"level", required_argument, NULL, 11},
+        {"strata", required_argument, NULL, 12}, {NULL, 0, NULL, 0}};
     const char *by = "model,condition,domain", *metrics_s = "cs,pcs", *format_s = "text", *save = NULL;
     const char *where[16];
     int n_where = 0, digits = 4, c, rc = 1;
     char *sides_buf = NULL, *by_buf = NULL;
     saydo_pair_opts_t po;
     saydo_pair_opts_default(&po);
+    saydo_ci_opts_t cio;
+    saydo_ci_opts_default(&cio);
+    cio.method = SAYDO_CI_NONE;
+    int ci_bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:m:w:f:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -74,11 +108,32 @@ int saydo_cmd_score(int argc, char **argv)
         case 'f': format_s = optarg; break;
         case 6: digits = atoi(optarg); break;
         case 7: save = optarg; break;
+        case 8: ci_bad |= saydo_ci_method_parse(optarg, &cio.method) < 0; break;
+        case 9: {
+            char *end;
+            long long b = strtoll(optarg, &end, 10);
+            ci_bad |= *end != '\0' || b < 1;
+            cio.n_resamples = b < 1 ? 1 : (size_t)b;
+            break;
+        }
+        case 10: {
+            char *end;
+            cio.seed = strtoull(optarg, &end, 10);
+            ci_bad |= *end != '\0' || optarg[0] == '-';
+            break;
+        }
+        case 11: cio.level = strtod(optarg, NULL); ci_bad |= !(cio.level > 0 && cio.level < 1); break;
+        case 12: cio.strata = optarg; break;
+        case 30:
+            if (saydo_cli_threads("score", optarg) < 0) return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (optind != argc - 1 || po.kl_eps < 0 || !(po.log_base > 1)) {
+    if (ci_bad) fprintf(stderr, "saydo score: %s\n", *saydo_last_error() ? saydo_last_error()
+                                                : "bad --ci, --resamples, --seed or --level value");
+    if (optind != argc - 1 || po.kl_eps < 0 || !(po.log_base > 1) || ci_bad) {
         usage(stderr);
         free(sides_buf);
         return 2;
@@ -98,33 +153,31 @@ int saydo_cmd_score(int argc, char **argv)
     }
     int nf = saydo_cli_split(by, fields, 16, &by_buf);
     po.skip_extra = !(metrics & (SAYDO_M_KL | SAYDO_M_ENTROPY | SAYDO_M_TVD | SAYDO_M_QUANTILES));
+    po.skip_jsd = !(metrics & (SAYDO_M_JSD | SAYDO_M_QUANTILES));
     if ((st = saydo_store_read(store, &d)) < 0 || (st = saydo_pairs_build(d, &po, &p)) < 0 ||
         (st = saydo_cli_select_pairs(d, p, where, n_where)) < 0 ||
         (st = saydo_groups_build(d, p, (const char *const *)fields, nf, &g)) < 0 ||
-        (st = saydo_score_table(d, p, g, metrics, &t)) < 0) {
+        (st = saydo_score_table(d, p, g, metrics, &t)) < 0 ||
+        (cio.method != SAYDO_CI_NONE && (st = saydo_score_ci_add(d, p, g, &cio, &t)) < 0)) {
         rc = saydo_cli_fail("score", st);
         goto done;
     }
-    fprintf(stderr, "saydo score: %zu pairs of %s/%s", p->n, d->sides.s[p->side1], d->sides.s[p->side2]);
-    if (p->unpaired1 || p->unpaired2)
-        fprintf(stderr, "; %lld %s and %lld %s records found no partner", (long long)p->unpaired1,
-                d->sides.s[p->side1], (long long)p->unpaired2, d->sides.s[p->side2]);
-    fputc('\n', stderr);
+    if (saydo_par_rank() == 0) {
+        fprintf(stderr, "saydo score: %zu pairs of %s/%s", p->n, d->sides.s[p->side1], d->sides.s[p->side2]);
+        if (p->unpaired1 || p->unpaired2)
+            fprintf(stderr, "; %lld %s and %lld %s records found no partner", (long long)p->unpaired1,
+                    d->sides.s[p->side1], (long long)p->unpaired2, d->sides.s[p->side2]);
+        fputc('\n', stderr);
+    }
     if ((st = saydo_table_print(stdout, t, fmt, digits)) < 0) {
         rc = saydo_cli_fail("score", st);
         goto done;
     }
-    if (save) {
-        char cmdline[1024] = "saydo";
-        for (int i = 0; i < argc; i++) {
-            size_t l = strlen(cmdline);
-            snprintf(cmdline + l, sizeof cmdline - l, " %s", argv[i]);
-        }
-        if ((st = saydo_store_write_table(store, save, t, cmdline)) < 0) {
+    if (save && saydo_par_rank() == 0) {
+        if ((st = saydo_cli_save("score", store, save, t, argc, argv)) < 0) {
             rc = saydo_cli_fail("score", st);
             goto done;
         }
-        fprintf(stderr, "saydo score: saved as /results/%s in %s\n", save, store);
     }
     rc = 0;
 done:

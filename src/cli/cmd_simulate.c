@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/commands.h"
+#include "cli/simulate_sr.h"
 #include "saydo/simulate.h"
 
 static void usage(FILE *out)
@@ -50,7 +51,10 @@ static void usage(FILE *out)
           "  pooled[ the same per model and condition over domains, without the latent values ],\n"
           "  checkpoints[{name,method,round,trained_side,direct,indirect,change_trained,\n"
           "               change_other,change_word,n_compared_word,n_changed_word,change_deed,...}]}\n"
-          "cs and pcs are over kept pairs (both sides answered); pcs = mean 1 - JSD base 2.\n",
+          "cs and pcs are over kept pairs (both sides answered); pcs = mean 1 - JSD base 2.\n"
+          "\n"
+          "--study stated-revealed --design DIR -o OUTDIR: the stated-vs-revealed reply layout instead\n"
+          "(saydo simulate --study stated-revealed --help for its options).\n",
           out);
 }
 
@@ -127,6 +131,11 @@ static int parse_domains(const char *list, saydo_sim_opts_t *o)
 
 int saydo_cmd_simulate(int argc, char **argv)
 {
+    /* --study stated-revealed writes the authors' reply layout (cmd_simulate_sr.c) */
+    for (int i = 1; i < argc; i++)
+        if ((strcmp(argv[i], "--study") == 0 && i + 1 < argc && strcmp(argv[i + 1], "stated-revealed") == 0) ||
+            strcmp(argv[i], "--study=stated-revealed") == 0)
+            return saydo_cmd_simulate_sr(argc, argv);
     enum { O_MODELS = 256, O_ITEMS, O_TRIALS, O_OPTIONS, O_DOMAINS, O_CS, O_ALPHA, O_REFUSAL, O_UNPARSED,
            O_CHOICE, O_NO_CK };
     static const struct option longopts[] = {

@@ -16,8 +16,11 @@ static const cmd_t commands[] = {
     {NULL, "Store", NULL},
     {saydo_cmd_ingest, "ingest", "read response logs (JSONL, CSV, WDCT result CSV) into a store"},
     {saydo_cmd_info, "info", "what a store holds: models, conditions, sides, items, provenance"},
+    {saydo_cmd_export, "export", "write a store's records (or a results table) as JSONL or CSV"},
     {NULL, "Analysis", NULL},
     {saydo_cmd_score, "score", "pair the two sides and compute CS, PCS, JSD, KL ... by group"},
+    {saydo_cmd_table, "table", "paper tables: metric x rows x columns with CIs and tests (LaTeX, Markdown, ...)"},
+    {saydo_cmd_compare, "compare", "what aligned checkpoints changed against a baseline: deltas, change rates, tests"},
     {NULL, "Data", NULL},
     {saydo_cmd_simulate, "simulate", "write response logs with planted truth (the demo's input)"},
 };

@@ -1,9 +1,12 @@
 /* Grouping pairs by any combination of fields (--by), through a mixed-radix
- * code per pair, then dense group ids in order of the codes. */
+ * code per pair, then dense group ids in order of the codes. The per-pair
+ * loops are OpenMP loops whose every iteration writes its own element, so
+ * the ids do not depend on the thread count. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "saydo/score.h"
+#include "util/bigmem.h"
 #include "util/try.h"
 
 typedef enum { G_MODEL, G_CONDITION, G_DOMAIN, G_VARIANT, G_METHOD, G_ROUND, G_TRAINED, G_ITEM, G_LABEL } gkind;
@@ -118,31 +121,45 @@ saydo_status saydo_groups_build(const saydo_data_t *d, const saydo_pairs_t *p, c
         span *= (double)gf[f].radix;
     }
     SAYDO_FAIL_IF(span > 1.8e19, SAYDO_E_INVAL, "too many group combinations");
-    SAYDO_NEW(code, p->n);
-    SAYDO_NEW(uniq, p->n + 1);
-    for (size_t i = 0; i < p->n; i++) {
-        uint64_t c = 0;
-        for (int f = 0; f < n_fields; f++) c = c * gf[f].radix + code_of(d, &gf[f], p->r1[i]);
-        code[i] = uniq[i] = c;
-    }
     size_t ng = 0;
-    SAYDO_NEW(g->gid, p->n);
-    if (span <= (double)(p->n + (1 << 16))) {
-        /* a small code space (the usual case): a direct table, no sort */
+    g->gid = saydo_big_array(p->n ? p->n : 1, sizeof *g->gid);   /* every element is written */
+    SAYDO_FAIL_IF(!g->gid, SAYDO_E_NOMEM, "out of memory");
+    if (span <= (double)(p->n + (1 << 16)) && span < 2147483647.0) {
+        /* a small code space (the usual case): the codes go into gid itself,
+         * then a direct table turns them into dense ids; no sort */
         int32_t *dense = NULL;
-        SAYDO_NEW(dense, (size_t)span);
-        for (size_t i = 0; i < p->n; i++) dense[code[i]] = 1;
-        for (size_t c = 0; c < (size_t)span; c++)
+        const size_t nspan = (size_t)span;
+        SAYDO_NEW(dense, nspan);
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < p->n; i++) {
+            uint64_t c = 0;
+            for (int f = 0; f < n_fields; f++) c = c * gf[f].radix + code_of(d, &gf[f], p->r1[i]);
+            g->gid[i] = (int32_t)c;
+            /* every thread stores the same 1: relaxed atomics keep that race-free */
+            __atomic_store_n(&dense[c], 1, __ATOMIC_RELAXED);
+        }
+        SAYDO_NEW(uniq, nspan ? nspan : 1);
+        for (size_t c = 0; c < nspan; c++)
             if (dense[c]) {
                 uniq[ng] = c;
                 dense[c] = (int32_t)ng++;
             }
-        for (size_t i = 0; i < p->n; i++) g->gid[i] = dense[code[i]];
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < p->n; i++) g->gid[i] = dense[g->gid[i]];
         free(dense);
     } else {
+        SAYDO_NEW(code, p->n);
+        SAYDO_NEW(uniq, p->n + 1);
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < p->n; i++) {
+            uint64_t c = 0;
+            for (int f = 0; f < n_fields; f++) c = c * gf[f].radix + code_of(d, &gf[f], p->r1[i]);
+            code[i] = uniq[i] = c;
+        }
         qsort(uniq, p->n, sizeof *uniq, cmp_u64);
         for (size_t i = 0; i < p->n; i++)
             if (i == 0 || uniq[i] != uniq[ng - 1]) uniq[ng++] = uniq[i];
+        #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < p->n; i++) {
             size_t lo = 0, hi = ng;
             while (lo < hi) {

@@ -1,11 +1,18 @@
 /* Pairing: a hash join of side-1 and side-2 records on (model, condition,
  * item, trial, variant), or on (model, condition, item, variant) with trials
- * pooled per item; then the per-pair metrics through the kernels. */
+ * pooled per item; then the per-pair metrics through the kernels.
+ *
+ * Threads: the per-trial pairing and the per-pair figures run in OpenMP
+ * loops over fixed blocks whose results do not depend on which thread did
+ * them (each block writes its own rows), so the pairs are byte-identical for
+ * any thread count. PCS and JSD come from the row kernels (saydo_pcs_rows,
+ * saydo_jsd_rows) for every unit and k. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "saydo/kernels.h"
 #include "saydo/score.h"
+#include "util/bigmem.h"
 #include "util/keyset.h"
 #include "util/try.h"
 
@@ -52,19 +59,50 @@ void saydo_pairs_free(saydo_pairs_t *p)
 {
     if (!p) return;
     free(p->r1); free(p->r2); free(p->kept); free(p->match); free(p->c1); free(p->c2); free(p->n_trials);
-    free(p->pcs); free(p->jsd); free(p->kl12); free(p->kl21); free(p->h1); free(p->h2); free(p->tvd);
+    /* with skip_extra the figures not computed share one all-NaN array */
+    double *figs[] = {p->pcs, p->jsd, p->kl12, p->kl21, p->h1, p->h2, p->tvd};
+    enum { NF = sizeof figs / sizeof figs[0] };
+    for (int i = 0; i < NF; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++) seen |= figs[j] == figs[i];
+        if (!seen) free(figs[i]);
+    }
     free(p);
 }
 
-static saydo_status pairs_alloc(saydo_pairs_t *p, size_t n)
+/* Fills x[0..n) with NaN (threads: the pages get touched in parallel too). */
+static void fill_nan(double *x, size_t n)
+{
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) x[i] = NAN;
+}
+
+/* Per-pair arrays for n pairs. Every element is written by the builder, so
+ * nothing is zeroed here; with skip_extra, KL, entropy and TVD share one NaN
+ * array (saydo_pairs_free frees it once). r1 and r2 may already be set. */
+static saydo_status pairs_alloc(saydo_pairs_t *p, size_t n, const saydo_pair_opts_t *o)
 {
     saydo_status st = SAYDO_OK;
+    double *nan_arr = NULL;
     p->n = n;
-    SAYDO_NEW(p->r1, n); SAYDO_NEW(p->r2, n); SAYDO_NEW(p->kept, n); SAYDO_NEW(p->match, n);
-    SAYDO_NEW(p->c1, n); SAYDO_NEW(p->c2, n); SAYDO_NEW(p->n_trials, n);
-    SAYDO_NEW(p->pcs, n); SAYDO_NEW(p->jsd, n); SAYDO_NEW(p->kl12, n); SAYDO_NEW(p->kl21, n);
-    SAYDO_NEW(p->h1, n); SAYDO_NEW(p->h2, n); SAYDO_NEW(p->tvd, n);
+#define BIG(ptr) do { if (!(ptr)) { (ptr) = saydo_big_array(n ? n : 1, sizeof *(ptr)); \
+                      SAYDO_FAIL_IF(!(ptr), SAYDO_E_NOMEM, "out of memory"); } } while (0)
+    BIG(p->r1); BIG(p->r2); BIG(p->kept); BIG(p->match); BIG(p->c1); BIG(p->c2); BIG(p->n_trials);
+    BIG(p->pcs);
+    if (o->skip_extra || o->skip_jsd) {
+        BIG(nan_arr);
+        fill_nan(nan_arr, n);
+    }
+    if (o->skip_jsd) p->jsd = nan_arr;
+    else BIG(p->jsd);
+    if (o->skip_extra) {
+        p->kl12 = p->kl21 = p->h1 = p->h2 = p->tvd = nan_arr;
+    } else {
+        BIG(p->kl12); BIG(p->kl21); BIG(p->h1); BIG(p->h2); BIG(p->tvd);
+    }
+#undef BIG
 cleanup:
+    if (st < 0 && nan_arr && p->jsd != nan_arr && p->kl12 != nan_arr) free(nan_arr);
     return st;
 }
 
@@ -85,18 +123,17 @@ typedef struct {
 static void pair_metrics(saydo_pairs_t *p, size_t i, const dists_t *dd, const saydo_pair_opts_t *o)
 {
     if (dd->k < 1) {
-        p->pcs[i] = p->jsd[i] = p->kl12[i] = p->kl21[i] = p->h1[i] = p->h2[i] = p->tvd[i] = NAN;
+        p->pcs[i] = NAN;
+        if (!o->skip_jsd) p->jsd[i] = NAN;
+        if (!o->skip_extra) p->kl12[i] = p->kl21[i] = p->h1[i] = p->h2[i] = p->tvd[i] = NAN;
         return;
     }
     size_t k = (size_t)dd->k;
-    double j2 = saydo_jsd(dd->p1, dd->q, k, 2.0);
-    p->pcs[i] = 1.0 - j2;
-    p->jsd[i] = o->log_base == 2.0 ? j2 : saydo_jsd(dd->p1, dd->q, k, o->log_base);
+    /* the row kernels, as for the blocks of build_trials: one formula for every pair */
+    saydo_pcs_rows(dd->p1, dd->q, 1, k, &p->pcs[i]);
+    if (!o->skip_jsd) saydo_jsd_rows(dd->p1, dd->q, 1, k, o->log_base, &p->jsd[i]);
     /* the rest only when asked for: they cost more than pairing itself */
-    if (o->skip_extra) {
-        p->kl12[i] = p->kl21[i] = p->h1[i] = p->h2[i] = p->tvd[i] = NAN;
-        return;
-    }
+    if (o->skip_extra) return;   /* those arrays are NaN already */
     p->kl12[i] = saydo_kl(dd->p1, dd->q, k, o->kl_eps, o->log_base);
     p->kl21[i] = saydo_kl(dd->q, dd->p1, k, o->kl_eps, o->log_base);
     p->h1[i] = saydo_entropy(dd->p1, k, o->log_base);
@@ -152,92 +189,180 @@ static int same_probe(const saydo_data_t *d, size_t a, size_t b)
            d->condition[a] == d->condition[b] && d->variant[a] == d->variant[b];
 }
 
-/* Pairs per trial. Logs nearly always write the two sides of a probe next to
- * each other, so a neighbour check pairs most records in one streaming pass;
- * only the rest go through the hash join (whose random probes into a table
- * of tens of MB would otherwise dominate the run). */
-static saydo_status build_trials(const saydo_data_t *d, int s1, int s2, const saydo_pair_opts_t *o, saydo_pairs_t *p)
+/* The neighbour partner of side-1 record i, or -1. Logs nearly always write
+ * the two sides of a probe next to each other. The rule: the next record
+ * when it is the same probe's side 2, else the previous one unless record
+ * i - 2 (a side-1 record) took it as ITS next record. That is what a
+ * sequential scan marking taken records gives, but it needs only the
+ * records around i, so blocks of records can be paired independently. (The
+ * i - 2 clause only matters for two side-1 records with one key, which a
+ * store never holds; it keeps the rule of the sequential scan exactly.) */
+static int64_t neighbour(const saydo_data_t *d, size_t i, int s1, int s2)
 {
-    saydo_status st = SAYDO_OK;
-    jtab_t t = {0};
-    int64_t *r2_of = NULL, *order = NULL;
-    uint8_t *taken = NULL;
-    size_t n1 = 0, m = 0, n_rest = 0;
-    for (size_t i = 0; i < d->n; i++) n1 += d->side[i] == s1;
-    SAYDO_NEW(order, n1);
-    SAYDO_NEW(r2_of, n1);
-    SAYDO_NEW(taken, d->n);
-    for (size_t i = 0; i < d->n; i++) {
-        if (d->side[i] != s1) continue;
-        int64_t partner = -1;
-        if (i + 1 < d->n && d->side[i + 1] == s2 && !taken[i + 1] && same_probe(d, i, i + 1)) partner = (int64_t)i + 1;
-        else if (i > 0 && d->side[i - 1] == s2 && !taken[i - 1] && same_probe(d, i, i - 1)) partner = (int64_t)i - 1;
-        if (partner >= 0) taken[partner] = 1;
-        else n_rest++;
-        order[m] = (int64_t)i;
-        r2_of[m++] = partner;
+    if (i + 1 < d->n && d->side[i + 1] == s2 && same_probe(d, i, i + 1)) return (int64_t)i + 1;
+    if (i > 0 && d->side[i - 1] == s2 && same_probe(d, i, i - 1) &&
+        !(i > 1 && d->side[i - 2] == s1 && same_probe(d, i - 2, i - 1)))
+        return (int64_t)i - 1;
+    return -1;
+}
+
+/* softmax of two logits, the same bits as saydo_softmax() (one exp: the
+ * larger logit's term is exp(0) = 1 exactly) */
+static void softmax2(const float *x, double *p)
+{
+    double a = x[0], b = x[1];
+    if (!isfinite(a) || !isfinite(b)) {
+        double xs[2] = {a, b};
+        saydo_softmax(xs, 2, p);
+        return;
     }
-    if (n_rest) {
-        t.n_slots = 16;
-        while (t.n_slots < 2 * n_rest + 16) t.n_slots *= 2;
-        SAYDO_NEW(t.key, t.n_slots);
-        SAYDO_NEW(t.val, t.n_slots);
-        memset(t.val, 0xFF, t.n_slots * sizeof *t.val);
-        for (size_t j = 0; j < m; j++) {
-            if (r2_of[j] >= 0) continue;
-            size_t i = (size_t)order[j];
-            saydo_key_t k;
-            int fresh;
-            SAYDO_TRY(saydo_key_pack(d->model[i], d->condition[i], d->item[i], 0, d->trial[i], d->variant[i], &k));
-            *jslot(&t, k, &fresh) = (int64_t)j;
-        }
-    }
-    for (size_t i = 0; i < d->n; i++) {
-        if (d->side[i] != s2 || taken[i]) continue;
-        if (!n_rest) {
-            p->unpaired2++;
-            continue;
-        }
-        saydo_key_t k;
-        int fresh;
-        SAYDO_TRY(saydo_key_pack(d->model[i], d->condition[i], d->item[i], 0, d->trial[i], d->variant[i], &k));
-        int64_t *v = jslot(&t, k, &fresh);
-        if (fresh) {
-            *v = -1;   /* leave the slot empty again */
-            p->unpaired2++;
-            continue;
-        }
-        r2_of[*v] = (int64_t)i;
-    }
-    size_t np = 0;
-    for (size_t j = 0; j < m; j++) np += r2_of[j] >= 0;
-    p->unpaired1 = (int64_t)(m - np);
-    SAYDO_TRY(pairs_alloc(p, np));
-    size_t q = 0;
-    for (size_t j = 0; j < m; j++) {
-        if (r2_of[j] < 0) continue;
-        p->r1[q] = order[j];
-        p->r2[q] = r2_of[j];
-        q++;
-    }
-    /* per-pair figures: independent, so threads split them with no effect on the numbers */
-    #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < np; i++) {
+    double ea = 1.0, eb = 1.0;
+    if (b > a) ea = exp(a - b);
+    else eb = exp(b - a);
+    double inv = 1.0 / (ea + eb);
+    p[0] = ea * inv;
+    p[1] = eb * inv;
+}
+
+/* The distributions of a pair of records for the k == 2 fast path: 1 when
+ * both rows log exactly two options and the map stays inside them. */
+static int dists2(const saydo_data_t *d, int64_t r1, int64_t r2, const int8_t *map, double *p1, double *q)
+{
+    const float *a = d->logp + (size_t)r1 * (size_t)d->K, *b = d->logp + (size_t)r2 * (size_t)d->K;
+    if (isnan(a[0]) || isnan(a[1]) || isnan(b[0]) || isnan(b[1]) ||
+        (d->K > 2 && (!isnan(a[2]) || !isnan(b[2]))) || map[0] >= 2 || map[1] >= 2)
+        return 0;
+    double p2[2];
+    softmax2(a, p1);
+    softmax2(b, p2);
+    q[0] = p2[map[0]];
+    q[1] = p2[map[1]];
+    return 1;
+}
+
+enum {
+    REC_BLOCK = 1 << 16,   /* records per block of the pairing passes */
+    PAIR_BLOCK = 512,      /* pairs per block of the figures (row-kernel batches) */
+};
+
+/* Per-pair choices, judgement and figures of pairs [i0, i1) (r1, r2 set).
+ * Pairs whose rows log two options go through the row kernels in one batch;
+ * the others one by one through pair_metrics() (the same kernels, n = 1). */
+static void trial_block(const saydo_data_t *d, const saydo_pair_opts_t *o, saydo_pairs_t *p, size_t i0, size_t i1)
+{
+    double P[2 * PAIR_BLOCK], Q[2 * PAIR_BLOCK], out[PAIR_BLOCK];
+    uint32_t idx[PAIR_BLOCK];
+    size_t m = 0;
+    for (size_t i = i0; i < i1; i++) {
         int64_t r1 = p->r1[i], r2 = p->r2[i];
         const int8_t *map = map_of(d, r1, r2);
         p->c1[i] = d->choice[r1];
         p->c2[i] = d->choice[r2];
         p->n_trials[i] = 1;
         judge(d->choice[r1], d->choice[r2], map, o->missing, &p->kept[i], &p->match[i]);
+        if (o->skip_extra && d->K >= 2 && dists2(d, r1, r2, map, &P[2 * m], &Q[2 * m])) {
+            idx[m++] = (uint32_t)(i - i0);
+            continue;
+        }
         dists_t dd;
         trial_dists(d, r1, r2, map, &dd);
         pair_metrics(p, i, &dd, o);
     }
+    if (!m) return;
+    saydo_pcs_rows(P, Q, m, 2, out);
+    for (size_t j = 0; j < m; j++) p->pcs[i0 + idx[j]] = out[j];
+    if (o->skip_jsd) return;
+    saydo_jsd_rows(P, Q, m, 2, o->log_base, out);
+    for (size_t j = 0; j < m; j++) p->jsd[i0 + idx[j]] = out[j];
+}
+
+/* Pairs per trial: neighbours in parallel blocks (see neighbour()), then a
+ * hash join for the side-1 records left (whose random probes into a table of
+ * tens of MB would otherwise dominate the run). Pairs come in the order of
+ * their side-1 records. */
+static saydo_status build_trials(const saydo_data_t *d, int s1, int s2, const saydo_pair_opts_t *o, saydo_pairs_t *p)
+{
+    saydo_status st = SAYDO_OK;
+    jtab_t t = {0};
+    size_t *off = NULL;
+    uint8_t *taken = NULL;
+    const size_t n = d->n, nb = (n + REC_BLOCK - 1) / REC_BLOCK;
+    size_t n1 = 0, n2 = 0, n_rest = 0;
+    SAYDO_NEW(off, nb + 1);
+    /* pass 1: side-1 records per block, so pass 2 knows where each block writes */
+    #pragma omp parallel for schedule(static) reduction(+ : n2)
+    for (size_t b = 0; b < nb; b++) {
+        size_t c1 = 0, c2 = 0, e = (b + 1) * REC_BLOCK < n ? (b + 1) * REC_BLOCK : n;
+        for (size_t i = b * REC_BLOCK; i < e; i++) {
+            c1 += d->side[i] == s1;
+            c2 += d->side[i] == s2;
+        }
+        off[b + 1] = c1;
+        n2 += c2;
+    }
+    for (size_t b = 0; b < nb; b++) off[b + 1] += off[b];
+    n1 = off[nb];
+    p->r1 = saydo_big_array(n1 ? n1 : 1, sizeof *p->r1);
+    p->r2 = saydo_big_array(n1 ? n1 : 1, sizeof *p->r2);
+    SAYDO_FAIL_IF(!p->r1 || !p->r2, SAYDO_E_NOMEM, "out of memory");
+    /* pass 2: every side-1 record and its neighbour partner (-1: none) */
+    #pragma omp parallel for schedule(static) reduction(+ : n_rest)
+    for (size_t b = 0; b < nb; b++) {
+        size_t q = off[b], e = (b + 1) * REC_BLOCK < n ? (b + 1) * REC_BLOCK : n;
+        for (size_t i = b * REC_BLOCK; i < e; i++) {
+            if (d->side[i] != s1) continue;
+            int64_t r2 = neighbour(d, i, s1, s2);
+            p->r1[q] = (int64_t)i;
+            p->r2[q++] = r2;
+            n_rest += r2 < 0;
+        }
+    }
+    if (n_rest) {
+        /* the hash join: side-1 records without a neighbour, and the side-2
+         * records no neighbour took */
+        SAYDO_NEW(taken, n);
+        for (size_t j = 0; j < n1; j++)
+            if (p->r2[j] >= 0) taken[p->r2[j]] = 1;
+        t.n_slots = 16;
+        while (t.n_slots < 2 * n_rest + 16) t.n_slots *= 2;
+        SAYDO_NEW(t.key, t.n_slots);
+        SAYDO_NEW(t.val, t.n_slots);
+        memset(t.val, 0xFF, t.n_slots * sizeof *t.val);
+        for (size_t j = 0; j < n1; j++) {
+            if (p->r2[j] >= 0) continue;
+            size_t i = (size_t)p->r1[j];
+            saydo_key_t k;
+            int fresh;
+            SAYDO_TRY(saydo_key_pack(d->model[i], d->condition[i], d->item[i], 0, d->trial[i], d->variant[i], &k));
+            *jslot(&t, k, &fresh) = (int64_t)j;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (d->side[i] != s2 || taken[i]) continue;
+            saydo_key_t k;
+            int fresh;
+            SAYDO_TRY(saydo_key_pack(d->model[i], d->condition[i], d->item[i], 0, d->trial[i], d->variant[i], &k));
+            int64_t *v = jslot(&t, k, &fresh);
+            if (fresh) *v = -1;   /* leave the slot empty again */
+            else p->r2[*v] = (int64_t)i;
+        }
+    }
+    /* keep the paired side-1 records, in order */
+    size_t np = 0;
+    for (size_t j = 0; j < n1; j++) {
+        if (p->r2[j] < 0) continue;
+        p->r1[np] = p->r1[j];
+        p->r2[np++] = p->r2[j];
+    }
+    p->unpaired1 = (int64_t)(n1 - np);
+    p->unpaired2 = (int64_t)(n2 - np);   /* each side-2 record is in at most one pair */
+    SAYDO_TRY(pairs_alloc(p, np, o));
+    /* per-pair figures: independent, so threads split them with no effect on the numbers */
+    #pragma omp parallel for schedule(static)
+    for (size_t i0 = 0; i0 < np; i0 += PAIR_BLOCK) trial_block(d, o, p, i0, i0 + PAIR_BLOCK < np ? i0 + PAIR_BLOCK : np);
 cleanup:
     free(t.key);
     free(t.val);
-    free(order);
-    free(r2_of);
+    free(off);
     free(taken);
     return st;
 }
@@ -319,7 +444,7 @@ static saydo_status build_items(const saydo_data_t *d, int s1, int s2, const say
         else if (u[j].r[0] >= 0) p->unpaired1 += u[j].trials[0];
         else p->unpaired2 += u[j].trials[1];
     }
-    SAYDO_TRY(pairs_alloc(p, np));
+    SAYDO_TRY(pairs_alloc(p, np, o));
     size_t q = 0;
     for (size_t j = 0; j < nu; j++) {
         unit_t *x = &u[j];

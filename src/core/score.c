@@ -53,6 +53,18 @@ static const pair_metric_t mean_metrics[] = {
 };
 enum { NMEAN = sizeof mean_metrics / sizeof mean_metrics[0] };
 
+/* One Neumaier step and the final sum, exactly as saydo_group_sum() does them
+ * (src/kernels/describe.c), so the means keep their bits. */
+static inline void neumaier_add(double *s, double *c, double v)
+{
+    double t = *s + v;
+    if (fabs(*s) >= fabs(v)) *c += (*s - t) + v;
+    else *c += (v - t) + *s;
+    *s = t;
+}
+
+static inline double neumaier_result(double s, double c) { return isfinite(s) ? s + c : s; }
+
 static const double *metric_array(const saydo_pairs_t *p, size_t offset)
 {
     return *(double *const *)((const char *)p + offset);
@@ -63,9 +75,8 @@ saydo_status saydo_score_table(const saydo_data_t *d, const saydo_pairs_t *p, co
 {
     saydo_status st = SAYDO_OK;
     saydo_table_t *t = NULL;
-    double *x = NULL, *sum = NULL, *buf = NULL;
-    int64_t *cnt = NULL, *start = NULL, *fill = NULL;
-    int32_t *gid_all = NULL;
+    double *sum = NULL, *comp = NULL, *buf = NULL;
+    int64_t *cnt = NULL, *start = NULL, *fill = NULL, *n_kept = NULL, *n_match = NULL, *mcnt = NULL;
     (void)d;
     *out = NULL;
     const size_t ng = g->n_groups, nrows = ng + 1, n = p->n;   /* the last row: overall */
@@ -82,19 +93,39 @@ saydo_status saydo_score_table(const saydo_data_t *d, const saydo_pairs_t *p, co
         for (size_t k = 0; k < ng; k++) SAYDO_TRY(saydo_table_set_str(t, col, k, g->value[f][k]));
         SAYDO_TRY(saydo_table_set_str(t, col, ng, "(all)"));
     }
+    /* one pass: counts, and the means over kept pairs that have the figure,
+     * as Neumaier-compensated sums per group in pair order: the same
+     * arithmetic (and bits) as saydo_group_sum() over x = kept ? v : NaN,
+     * without building x */
+    const double *mv[NMEAN];
+    int mi[NMEAN], nm = 0;
+    for (int m = 0; m < NMEAN; m++)
+        if (metrics & mean_metrics[m].flag) {
+            mi[nm] = m;
+            mv[nm++] = metric_array(p, mean_metrics[m].offset);
+        }
     SAYDO_NEW(cnt, nrows);
-    SAYDO_NEW(sum, nrows);
-    SAYDO_NEW(x, n);
-    SAYDO_NEW(gid_all, n);   /* all zeros: the overall row as one group */
-
-    /* counts */
-    int64_t *n_kept = NULL, *n_match = NULL;
     SAYDO_NEW(n_kept, nrows);
     SAYDO_NEW(n_match, nrows);
+    SAYDO_NEW(sum, (size_t)nm * nrows + 1);
+    SAYDO_NEW(comp, (size_t)nm * nrows + 1);
+    SAYDO_NEW(mcnt, (size_t)nm * nrows + 1);
     for (size_t i = 0; i < n; i++) {
-        cnt[g->gid[i]]++;
-        n_kept[g->gid[i]] += p->kept[i];
-        n_match[g->gid[i]] += p->kept[i] && p->match[i];
+        const size_t k = (size_t)g->gid[i];
+        cnt[k]++;
+        if (!p->kept[i]) continue;
+        n_kept[k]++;
+        n_match[k] += p->match[i] != 0;
+        for (int j = 0; j < nm; j++) {
+            const double v = mv[j][i];
+            if (isnan(v)) continue;
+            double *sj = sum + (size_t)j * nrows, *cj = comp + (size_t)j * nrows;
+            int64_t *nj = mcnt + (size_t)j * nrows;
+            neumaier_add(&sj[k], &cj[k], v);
+            nj[k]++;
+            neumaier_add(&sj[ng], &cj[ng], v);   /* the overall row: all pairs as one group */
+            nj[ng]++;
+        }
     }
     for (size_t k = 0; k < ng; k++) {
         cnt[ng] += cnt[k];
@@ -114,22 +145,16 @@ saydo_status saydo_score_table(const saydo_data_t *d, const saydo_pairs_t *p, co
             saydo_table_set_num(t, col, k, n_kept[k] ? (double)n_match[k] / (double)n_kept[k] : NAN);
         col++;
     }
-    free(n_kept);
-    free(n_match);
-
-    /* means over kept pairs that have the figure (compensated sums in the kernel) */
-    for (int m = 0; m < NMEAN; m++) {
-        if (!(metrics & mean_metrics[m].flag)) continue;
-        const double *v = metric_array(p, mean_metrics[m].offset);
-        for (size_t i = 0; i < n; i++) x[i] = p->kept[i] ? v[i] : NAN;
-        saydo_group_sum(x, g->gid, n, ng, sum, cnt);
-        saydo_group_sum(x, gid_all, n, 1, sum + ng, cnt + ng);
-        SAYDO_TRY(saydo_table_set_col(t, col, mean_metrics[m].name, 0));
-        for (size_t k = 0; k < nrows; k++) saydo_table_set_num(t, col, k, cnt[k] ? sum[k] / (double)cnt[k] : NAN);
+    for (int j = 0; j < nm; j++) {
+        const double *sj = sum + (size_t)j * nrows, *cj = comp + (size_t)j * nrows;
+        const int64_t *nj = mcnt + (size_t)j * nrows;
+        SAYDO_TRY(saydo_table_set_col(t, col, mean_metrics[mi[j]].name, 0));
+        for (size_t k = 0; k < nrows; k++)
+            saydo_table_set_num(t, col, k, nj[k] ? neumaier_result(sj[k], cj[k]) / (double)nj[k] : NAN);
         col++;
-        if (m == 0) {
+        if (mi[j] == 0) {
             SAYDO_TRY(saydo_table_set_col(t, col, "n_pcs", 0));
-            for (size_t k = 0; k < nrows; k++) saydo_table_set_num(t, col, k, (double)cnt[k]);
+            for (size_t k = 0; k < nrows; k++) saydo_table_set_num(t, col, k, (double)nj[k]);
             col++;
         }
     }
@@ -174,12 +199,14 @@ saydo_status saydo_score_table(const saydo_data_t *d, const saydo_pairs_t *p, co
     t = NULL;
 cleanup:
     saydo_table_free(t);
-    free(x);
     free(sum);
     free(cnt);
     free(buf);
     free(start);
     free(fill);
-    free(gid_all);
+    free(comp);
+    free(n_kept);
+    free(n_match);
+    free(mcnt);
     return st;
 }

@@ -428,10 +428,18 @@ static int option_column(const char *h, size_t len, int *kind)
     return -1;
 }
 
+/* Whether name equals the len bytes of key. A key may hold NUL bytes (a
+ * hostile header or a "\u0000" escape): lengths are compared first, so the
+ * comparison never reads past the end of name. */
+static int name_is(const char *name, const char *key, size_t len)
+{
+    return strlen(name) == len && memcmp(name, key, len) == 0;
+}
+
 static int alias_rank(const saydo_fieldmap_t *map, int f, const char *key, size_t len)
 {
     for (int a = 0; a < SAYDO_MAX_ALIASES && map->name[f][a]; a++)
-        if (strncmp(map->name[f][a], key, len) == 0 && map->name[f][a][len] == '\0') return a;
+        if (name_is(map->name[f][a], key, len)) return a;
     return SAYDO_MAX_ALIASES;
 }
 
@@ -633,6 +641,9 @@ static saydo_status csv_next(struct saydo_reader *r, saydo_record_t *rec)
     rec->line = row->line;
     if (row->n != im->ncol) BAD("%zu fields where the header has %zu", row->n, im->ncol);
     if (!saydo_utf8_valid(row->raw, row->raw_len)) BAD("not valid UTF-8");
+    /* cells are used as C strings: "a<NUL>b" would be stored as "a" and
+     * collide with another record's key */
+    if (memchr(row->raw, '\0', row->raw_len)) BAD("NUL byte in the row");
 
     rec->model = text_or(cell(row, im->col[SAYDO_F_MODEL]), r->opts.model);
     if (!rec->model) BAD("empty model and no model given");

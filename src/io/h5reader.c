@@ -12,7 +12,11 @@ static saydo_status read_col(hid_t g, const char *name, hid_t t, size_t esz, voi
     size_t n = 0;
     saydo_status st = h5u_read(g, name, t, esz, out, &n, NULL);
     if (st < 0) return saydo_set_error(st, "%s: %s", path, saydo_last_error());
-    if (n != want) return saydo_set_error(SAYDO_E_SCHEMA, "%s: %s has %zu rows, expected %zu", path, name, n, want);
+    if (n != want) {
+        char group[128] = "";   /* name the dataset by its full path: "round" alone is ambiguous */
+        if (H5Iget_name(g, group, sizeof group) < 0) group[0] = '\0';
+        return saydo_set_error(SAYDO_E_SCHEMA, "%s: %s/%s has %zu rows, expected %zu", path, group, name, n, want);
+    }
     return SAYDO_OK;
 }
 
@@ -63,18 +67,29 @@ saydo_status saydo_store_read(const char *path, saydo_data_t **out)
     int64_t rows = h5u_rows(gr, "model");
     SAYDO_FAIL_IF(rows < 0, SAYDO_E_SCHEMA, "%s: /records/model is missing", path);
     size_t n = d->n = (size_t)rows;
-    SAYDO_TRY(read_col(gr, "model", H5T_NATIVE_INT32, 4, (void **)&d->model, n, path));
-    SAYDO_TRY(read_col(gr, "condition", H5T_NATIVE_INT32, 4, (void **)&d->condition, n, path));
-    SAYDO_TRY(read_col(gr, "item", H5T_NATIVE_INT32, 4, (void **)&d->item, n, path));
-    SAYDO_TRY(read_col(gr, "trial", H5T_NATIVE_INT32, 4, (void **)&d->trial, n, path));
-    SAYDO_TRY(read_col(gr, "variant", H5T_NATIVE_INT32, 4, (void **)&d->variant, n, path));
-    SAYDO_TRY(read_col(gr, "batch", H5T_NATIVE_INT32, 4, (void **)&d->batch, n, path));
-    SAYDO_TRY(read_col(gr, "side", H5T_NATIVE_INT8, 1, (void **)&d->side, n, path));
-    SAYDO_TRY(read_col(gr, "choice", H5T_NATIVE_INT8, 1, (void **)&d->choice, n, path));
-    SAYDO_TRY(read_col(gr, "n_options", H5T_NATIVE_INT8, 1, (void **)&d->n_options, n, path));
-    SAYDO_TRY(read_col(gr, "option_map", H5T_NATIVE_INT16, 2, (void **)&d->omap, n, path));
-    size_t ln = 0, lk = 0;
-    SAYDO_TRY(h5u_read(gr, "logp", H5T_NATIVE_FLOAT, sizeof(float), (void **)&d->logp, &ln, &lk));
+    /* the record columns, decompressed in parallel (h5chunk.c) */
+    h5u_col_t rc[] = {
+        {"model", H5T_NATIVE_INT32, 4, 0, (void **)&d->model, 0, 0},
+        {"condition", H5T_NATIVE_INT32, 4, 0, (void **)&d->condition, 0, 0},
+        {"item", H5T_NATIVE_INT32, 4, 0, (void **)&d->item, 0, 0},
+        {"trial", H5T_NATIVE_INT32, 4, 0, (void **)&d->trial, 0, 0},
+        {"variant", H5T_NATIVE_INT32, 4, 0, (void **)&d->variant, 0, 0},
+        {"batch", H5T_NATIVE_INT32, 4, 0, (void **)&d->batch, 0, 0},
+        {"side", H5T_NATIVE_INT8, 1, 0, (void **)&d->side, 0, 0},
+        {"choice", H5T_NATIVE_INT8, 1, 0, (void **)&d->choice, 0, 0},
+        {"n_options", H5T_NATIVE_INT8, 1, 0, (void **)&d->n_options, 0, 0},
+        {"option_map", H5T_NATIVE_INT16, 2, 0, (void **)&d->omap, 0, 0},
+        {"logp", H5T_NATIVE_FLOAT, sizeof(float), 1, (void **)&d->logp, 0, 0},
+    };
+    enum { N_RC = sizeof rc / sizeof rc[0] };
+    st = h5u_read_columns(gr, rc, N_RC);
+    if (st < 0) {
+        st = saydo_set_error(st, "%s: %s", path, saydo_last_error());
+        goto cleanup;
+    }
+    for (int i = 0; i < N_RC - 1; i++)
+        SAYDO_FAIL_IF(rc[i].n != n, SAYDO_E_SCHEMA, "%s: %s has %zu rows, expected %zu", path, rc[i].name, rc[i].n, n);
+    size_t ln = rc[N_RC - 1].n, lk = rc[N_RC - 1].cols;
     SAYDO_FAIL_IF(ln != n || lk > SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA, "%s: /records/logp has the wrong shape", path);
     d->K = (int)lk;
 
@@ -92,11 +107,22 @@ saydo_status saydo_store_read(const char *path, saydo_data_t **out)
     for (size_t i = 0; i < n; i++)
         SAYDO_FAIL_IF(d->side[i] < 0 || (size_t)d->side[i] >= d->sides.n, SAYDO_E_SCHEMA,
                       "%s: /records/side[%zu] is outside its dictionary", path, i);
+    /* choices and option counts index per-option arrays downstream (pairing, counts) */
+    for (size_t i = 0; i < n; i++) {
+        SAYDO_FAIL_IF(d->choice[i] < SAYDO_CHOICE_UNPARSED || d->choice[i] >= SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA,
+                      "%s: /records/choice[%zu] = %d is neither an option 0..25 nor a status -1..-3", path, i,
+                      d->choice[i]);
+        SAYDO_FAIL_IF(d->n_options[i] < 0 || d->n_options[i] > SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA,
+                      "%s: /records/n_options[%zu] = %d is outside 0..26", path, i, d->n_options[i]);
+    }
 
     size_t ni = d->items.n, nc = d->conditions.n;
     SAYDO_TRY(read_col(gi, "domain", H5T_NATIVE_INT32, 4, (void **)&d->item_domain, ni, path));
     SAYDO_TRY(read_col(gi, "n_options", H5T_NATIVE_INT8, 1, (void **)&d->item_n_options, ni, path));
     SAYDO_TRY(check_codes(d->item_domain, ni, d->domains.n, 1, "/items/domain", path));
+    for (size_t i = 0; i < ni; i++)
+        SAYDO_FAIL_IF(d->item_n_options[i] < 0 || d->item_n_options[i] > SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA,
+                      "%s: /items/n_options[%zu] = %d is outside 0..26", path, i, d->item_n_options[i]);
     saydo_strs_t labels = {0, NULL};
     SAYDO_TRY(read_strs(gd, "labels", &labels, path, 1));
     for (size_t l = 0; l < labels.n && l < SAYDO_MAX_LABELS; l++) {
@@ -139,13 +165,15 @@ saydo_status saydo_store_read(const char *path, saydo_data_t **out)
         SAYDO_TRY(read_col(gp, "duplicates", H5T_NATIVE_INT64, 8, (void **)&d->src_duplicates, np, path));
         SAYDO_TRY(read_col(gp, "row_start", H5T_NATIVE_INT64, 8, (void **)&d->src_row_start, np, path));
         SAYDO_TRY(read_col(gp, "row_end", H5T_NATIVE_INT64, 8, (void **)&d->src_row_end, np, path));
-        SAYDO_FAIL_IF(d->src_file.n != np || d->src_format.n != np || d->src_time.n != np, SAYDO_E_SCHEMA,
+        /* every string column is indexed by source row (saydo info prints them all) */
+        SAYDO_FAIL_IF(d->src_file.n != np || d->src_sha256.n != np || d->src_format.n != np ||
+                          d->src_time.n != np || d->src_version.n != np, SAYDO_E_SCHEMA,
                       "%s: /provenance columns differ in length", path);
     }
     *out = d;
     d = NULL;
-cleanup:
-    hid_t groups[] = {gr, gd, gi, gc, gp};
+cleanup:;   /* C11: a label takes a statement, not a declaration (clang rejects one) */
+    const hid_t groups[] = {gr, gd, gi, gc, gp};
     for (int i = 0; i < 5; i++)
         if (groups[i] >= 0) H5Gclose(groups[i]);
     if (f >= 0) H5Fclose(f);

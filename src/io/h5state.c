@@ -16,7 +16,7 @@ void saydo_writer_state_init(saydo_writer_t *w)
                               &w->d_domain, &w->d_method, &w->d_label_names, &w->sources};
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) saydo_strmap_init(maps[i]);
     for (int l = 0; l < SAYDO_MAX_LABELS; l++) saydo_strmap_init(&w->d_label[l]);
-    saydo_keyset_init(&w->keys);
+    rowkeys_init(&w->keys);
     w->last_map = -1;
 }
 
@@ -34,7 +34,7 @@ void saydo_writer_state_free(saydo_writer_t *w)
         saydo_strmap_free(&w->d_label[l]);
         free(w->item_label[l]);
     }
-    saydo_keyset_free(&w->keys);
+    rowkeys_free(&w->keys);
     free(w->item_domain); free(w->item_nopt);
     free(w->cond_method); free(w->cond_round); free(w->cond_tside);
     free(w->maps);
@@ -93,6 +93,42 @@ int64_t saydo_writer_logp_cols(saydo_writer_t *w)
     return (int64_t)dims[1];
 }
 
+/* Every /records column the writer appends to: present, of its class, rank
+ * and length. A writer must refuse a damaged store at open (SAYDO_E_SCHEMA),
+ * not fail on its first append or, worse, extend a column that is short. */
+static saydo_status check_records(hid_t gr, const char *path)
+{
+    static const struct { const char *name; H5T_class_t cls; int rank; } cols[] = {
+        {"model", H5T_INTEGER, 1}, {"condition", H5T_INTEGER, 1}, {"item", H5T_INTEGER, 1},
+        {"side", H5T_INTEGER, 1}, {"trial", H5T_INTEGER, 1}, {"variant", H5T_INTEGER, 1},
+        {"choice", H5T_INTEGER, 1}, {"n_options", H5T_INTEGER, 1}, {"option_map", H5T_INTEGER, 1},
+        {"batch", H5T_INTEGER, 1}, {"logp", H5T_FLOAT, 2}, {"text_end", H5T_INTEGER, 1}, {"text", H5T_INTEGER, 1},
+    };
+    int64_t n = -1;
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+        const char *name = cols[c].name;
+        if (H5Lexists(gr, name, H5P_DEFAULT) <= 0)
+            return saydo_set_error(SAYDO_E_SCHEMA, "%s: dataset /records/%s is missing", path, name);
+        hid_t d = H5Dopen2(gr, name, H5P_DEFAULT);
+        if (d < 0) return saydo_set_error(SAYDO_E_SCHEMA, "%s: dataset /records/%s cannot be opened", path, name);
+        hid_t t = H5Dget_type(d), fs = H5Dget_space(d);
+        H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+        hsize_t dims[2] = {0, 0};
+        int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
+        if (t >= 0) H5Tclose(t);
+        if (fs >= 0) H5Sclose(fs);
+        H5Dclose(d);
+        if (cls != cols[c].cls) return saydo_set_error(SAYDO_E_SCHEMA, "%s: /records/%s has the wrong type", path, name);
+        if (rank != cols[c].rank) return saydo_set_error(SAYDO_E_SCHEMA, "%s: /records/%s has the wrong shape", path, name);
+        if (strcmp(name, "text") == 0) continue;   /* bytes, not rows */
+        if (n >= 0 && (int64_t)dims[0] != n)
+            return saydo_set_error(SAYDO_E_SCHEMA, "%s: /records/%s has %lld rows, /records/model %lld", path, name,
+                                   (long long)dims[0], (long long)n);
+        n = (int64_t)dims[0];
+    }
+    return SAYDO_OK;
+}
+
 saydo_status saydo_writer_load_state(saydo_writer_t *w)
 {
     saydo_status st = SAYDO_OK;
@@ -110,6 +146,7 @@ saydo_status saydo_writer_load_state(saydo_writer_t *w)
     gr = h5u_group(w->file, "records", 0);
     SAYDO_FAIL_IF(gd < 0 || gi < 0 || gc < 0 || gp < 0 || gr < 0, SAYDO_E_SCHEMA,
                   "%s: a group of the store layout is missing", w->path);
+    SAYDO_TRY(check_records(gr, w->path));
     SAYDO_TRY(load_dict(gd, "model", &w->d_model, &w->p_model));
     SAYDO_TRY(load_dict(gd, "condition", &w->d_condition, &w->p_condition));
     SAYDO_TRY(load_dict(gd, "item", &w->d_item, &w->p_item));
@@ -164,12 +201,23 @@ saydo_status saydo_writer_load_state(saydo_writer_t *w)
         SAYDO_FAIL_IF(c > 0 && got != n, SAYDO_E_SCHEMA, "%s: /records columns differ in length", w->path);
         n = got;
     }
-    for (size_t i = 0; i < n; i++) {
-        saydo_key_t key;
-        int dup;
-        SAYDO_TRY(saydo_key_pack(((int32_t *)cols[0])[i], ((int32_t *)cols[1])[i], ((int32_t *)cols[2])[i],
-                                 ((int8_t *)cols[3])[i], ((int32_t *)cols[4])[i], ((int32_t *)cols[5])[i], &key));
-        SAYDO_TRY(saydo_keyset_insert(&w->keys, key, &dup));
+    SAYDO_TRY(rowkeys_reserve(&w->keys, n));
+    enum { AHEAD = 16 };   /* prefetch distance: hashes of the next keys are computed first */
+    saydo_key_t ring[AHEAD];
+    uint64_t hring[AHEAD];
+    for (size_t i = 0; i < n + AHEAD; i++) {
+        if (i >= AHEAD) {
+            size_t k = (i - AHEAD) % AHEAD;
+            rowkeys_insert(&w->keys, ring[k], hring[k]);   /* a stored duplicate is kept as is */
+        }
+        if (i < n) {
+            size_t k = i % AHEAD;
+            SAYDO_TRY(saydo_key_pack(((int32_t *)cols[0])[i], ((int32_t *)cols[1])[i], ((int32_t *)cols[2])[i],
+                                     ((int8_t *)cols[3])[i], ((int32_t *)cols[4])[i], ((int32_t *)cols[5])[i],
+                                     &ring[k]));
+            hring[k] = rowkeys_hash(ring[k]);
+            rowkeys_prefetch(&w->keys, hring[k]);
+        }
     }
     w->rows = (int64_t)n;
     if (n) {
@@ -197,7 +245,8 @@ static saydo_status save_dict(hid_t g, const char *name, const saydo_strmap_t *m
 {
     saydo_status st = SAYDO_OK;
     if (h5u_rows(g, name) < 0 || m->n > *persisted) {
-        st = h5u_append_strings(g, name, m->str + *persisted, m->n - *persisted);
+        /* an empty dictionary has no array: NULL + 0 is undefined behaviour (clang's UBSan) */
+        st = h5u_append_strings(g, name, m->str ? m->str + *persisted : NULL, m->n - *persisted);
         if (st == SAYDO_OK) *persisted = m->n;
     }
     return st;
@@ -263,7 +312,7 @@ saydo_status saydo_writer_save_state(saydo_writer_t *w)
         }
     }
     SAYDO_TRY(h5u_set_attr_int(w->g_rec, "n_rows", w->rows));
-cleanup:
+cleanup:;   /* C11: a label takes a statement, not a declaration (clang rejects one) */
     hid_t groups[] = {gd, gi, gc, gp};
     for (int i = 0; i < 4; i++)
         if (groups[i] >= 0) H5Gclose(groups[i]);

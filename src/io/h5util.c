@@ -1,10 +1,24 @@
 /* HDF5 helpers (see h5util.h). Every failure becomes a saydo error naming
  * the dataset; HDF5's own error stack printing is off. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "io/h5util.h"
 
-void h5u_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+void h5u_quiet(void)
+{
+    /* No HDF5 shutdown at exit: when H5Fclose fails (a full disk while the
+     * shadow store is flushed), HDF5 1.10 leaves the file half-closed and its
+     * atexit handler then crashes closing it again. saydo closes every file
+     * itself, so there is nothing for the handler to do. It must be requested
+     * before the library's first call; later requests fail harmlessly. */
+    static int once;
+    if (!once) {
+        once = 1;
+        H5dont_atexit();
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 hid_t h5u_group(hid_t loc, const char *name, int create)
 {
@@ -114,7 +128,14 @@ saydo_status h5u_read(hid_t loc, const char *name, hid_t memtype, size_t elem_si
         st = saydo_set_error(SAYDO_E_SCHEMA, "dataset %s has the wrong shape", name);
         goto cleanup;
     }
-    size_t total = (size_t)dims[0] * (size_t)(rank == 2 ? dims[1] : 1);
+    /* a damaged or hostile file may claim any dims: the product must not wrap */
+    hsize_t width = rank == 2 ? dims[1] : 1;
+    if (width && dims[0] > (hsize_t)SIZE_MAX / width / elem_size) {
+        st = saydo_set_error(SAYDO_E_SCHEMA, "dataset %s claims %llu x %llu values: too large", name,
+                             (unsigned long long)dims[0], (unsigned long long)width);
+        goto cleanup;
+    }
+    size_t total = (size_t)dims[0] * (size_t)width;
     buf = malloc(total ? total * elem_size : 1);
     if (!buf) {
         st = saydo_set_error(SAYDO_E_NOMEM, "out of memory reading %s", name);

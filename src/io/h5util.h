@@ -23,6 +23,20 @@ int64_t h5u_rows(hid_t loc, const char *name);
 /** Reads a whole dataset into a new buffer of n rows x (*cols) (1 for 1-D). */
 saydo_status h5u_read(hid_t loc, const char *name, hid_t memtype, size_t elem_size, void **out, size_t *n,
                       size_t *cols) SAYDO_MUST_CHECK;
+/** One column for h5u_read_columns(): name, memtype and esz in; out, n, cols out. */
+typedef struct h5u_col {
+    const char *name;     /* dataset under loc */
+    hid_t memtype;        /* native type of the values */
+    size_t esz;           /* its size in bytes */
+    int allow_2d;         /* 1: n x cols datasets are accepted (else 1-D only) */
+    void **out;           /* receives a new buffer of n * cols values (free() it) */
+    size_t n, cols;       /* out: rows, and columns (1 for 1-D) */
+} h5u_col_t;
+/** Reads whole columns as h5u_read() would, the same bytes, but inflates and
+ *  unshuffles the chunks of all of them in OpenMP threads (h5chunk.c). Falls
+ *  back to h5u_read() for a column with an unusual layout. On failure every
+ *  *out is NULL. */
+saydo_status h5u_read_columns(hid_t loc, h5u_col_t *cols, int n_cols) SAYDO_MUST_CHECK;
 /** Vlen UTF-8 strings. */
 saydo_status h5u_append_strings(hid_t loc, const char *name, char *const *s, hsize_t n) SAYDO_MUST_CHECK;
 saydo_status h5u_read_strings(hid_t loc, const char *name, saydo_strs_t *out) SAYDO_MUST_CHECK;

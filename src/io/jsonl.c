@@ -5,21 +5,37 @@
  * replaced only after an error. Strings are copied into a per-line arena
  * sized from the line, so record pointers stay valid until the next read.
  * Keys are matched through a per-position cache: lines of one file almost
- * always repeat the same keys in the same order. */
+ * always repeat the same keys in the same order.
+ *
+ * Speed (the ingest benchmark parses ~200-byte lines): yajl does not check
+ * UTF-8 itself; one word-at-a-time pass over the line looks for NUL and
+ * non-ASCII bytes and only lines with the latter get the full UTF-8 check.
+ * Numbers take Clinger's exact fast path before falling back to strtod.
+ * The same line parser also serves chunks of a memory-mapped file
+ * (jsonl_chunk.h), which the ingest driver parses on several threads. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <yajl/yajl_parse.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#include "io/jsonl_chunk.h"
 #include "io/reader_impl.h"
 #include "saydo/extract.h"
 #include "util/try.h"
 
 enum { KEY_CACHE = 32, KEY_MAX = 48 };
+enum { MAX_DEPTH = 64 };   /* deeper nesting is refused: no response log needs it */
 enum { SUB_NONE = 0, SUB_LOGP, SUB_PROB, SUB_MAP };
 
 typedef struct jsonl {
     struct saydo_reader *r;
-    saydo_lines_t *lines;
+    saydo_lines_t *lines;      /* NULL for chunk parsers */
+    int at_file_start;         /* line 1 is the file's first line (a BOM may open it) */
     yajl_handle h;
     char *arena;
     size_t arena_len, arena_cap;
@@ -27,6 +43,7 @@ typedef struct jsonl {
     saydo_extract_opts_t extract;
 
     /* per-line state */
+    const char *line, *line_end;   /* the line being parsed */
     saydo_record_t *rec;
     int depth, values, field, label, sub, sub_index, sub_count;
     int key_pos;
@@ -60,20 +77,12 @@ static int fail(jsonl_t *j, const char *msg)
     return 0;   /* cancels the parse */
 }
 
-static int parse_long(const char *s, size_t n, long *out)
-{
-    char buf[32];
-    if (n == 0 || n >= sizeof buf) return 0;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    char *end;
-    double d = strtod(buf, &end);
-    if (*end || d != floor(d) || fabs(d) > 2e9) return 0;
-    *out = (long)d;
-    return 1;
-}
+/* Exact powers of ten: every 10^k for k <= 22 is a double without rounding. */
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-static int parse_double(const char *s, size_t n, double *out)
+/* strtod on a bounded copy (yajl hands numbers without a terminator). */
+static int slow_double(const char *s, size_t n, double *out)
 {
     char buf[64];
     if (n == 0 || n >= sizeof buf) return 0;
@@ -82,6 +91,73 @@ static int parse_double(const char *s, size_t n, double *out)
     char *end;
     *out = strtod(buf, &end);
     return *end == '\0';
+}
+
+/* Clinger's fast path: a decimal m * 10^e with m <= 2^53 and |e| <= 22 is
+ * rounded correctly by one IEEE multiply or divide, because both m and 10^|e|
+ * are exact doubles. Logprobs like -0.994858 (m = 994858, e = -6) all take
+ * it; anything else (long mantissas, large exponents) goes to strtod. yajl
+ * has already checked the JSON number syntax. */
+static int parse_double(const char *s, size_t n, double *out)
+{
+    if (n == 0 || n >= 64) return 0;   /* as before: longer spellings are refused */
+    const char *p = s, *e = s + n;
+    int neg = *p == '-';
+    p += neg;
+    uint64_t m = 0;
+    int exp10 = 0;
+    const char *first = p;
+    for (; p < e && (unsigned)(*p - '0') < 10; p++) m = m * 10 + (unsigned)(*p - '0');
+    int digits = (int)(p - first);
+    if (p < e && *p == '.') {
+        const char *frac = ++p;
+        for (; p < e && (unsigned)(*p - '0') < 10; p++) m = m * 10 + (unsigned)(*p - '0');
+        exp10 = -(int)(p - frac);
+        digits -= exp10;
+    }
+    if (digits > 19) return slow_double(s, n, out);   /* m may have wrapped (or leading zeros: rare) */
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = p < e && *p == '-';
+        if (p < e && (*p == '-' || *p == '+')) p++;
+        int ev = 0;
+        for (; p < e && (unsigned)(*p - '0') < 10; p++)
+            if (ev < 100000) ev = ev * 10 + (*p - '0');
+        exp10 += eneg ? -ev : ev;
+    }
+    if (p != e) return slow_double(s, n, out);
+    if (m == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return 1;
+    }
+    if (m > (1ull << 53) || exp10 < -22 || exp10 > 22) return slow_double(s, n, out);
+    double d = (double)m;
+    if (exp10 < 0) d /= pow10_exact[-exp10];
+    else d *= pow10_exact[exp10];
+    *out = neg ? -d : d;
+    return 1;
+}
+
+/* Whole numbers: plain digits directly; "1.0" or "1e2" through the double path. */
+static int parse_long(const char *s, size_t n, long *out)
+{
+    if (n > 0 && n <= 9) {
+        size_t i = s[0] == '-';
+        long v = 0;
+        for (size_t k = i; k < n; k++) {
+            unsigned d = (unsigned)(s[k] - '0');
+            if (d > 9) goto general;
+            v = v * 10 + (long)d;
+        }
+        if (i == n) return 0;
+        *out = i ? -v : v;
+        return 1;
+    }
+general:;
+    double d;
+    if (!parse_double(s, n, &d) || d != floor(d) || fabs(d) > 2e9) return 0;
+    *out = (long)d;
+    return 1;
 }
 
 static int put_option_value(jsonl_t *j, double v)
@@ -194,16 +270,39 @@ static int on_scalar(jsonl_t *j, int kind, const char *s, size_t n, int boolean)
     }
 }
 
+/* Nesting past MAX_DEPTH. Inside a field that must hold a string the record
+ * has no usable value for it, and the reason says so. */
+static int too_deep(jsonl_t *j)
+{
+    if (j->field == SAYDO_F_MODEL || j->field == SAYDO_F_ITEM || j->field == SAYDO_F_SIDE) {
+        const char *name = j->field == SAYDO_F_MODEL ? "model" : j->field == SAYDO_F_ITEM ? "item" : "side";
+        snprintf(j->err, sizeof j->err, "no %s field (its value is JSON nested deeper than %d levels)", name,
+                 MAX_DEPTH);
+        return 0;
+    }
+    return fail(j, "JSON nested deeper than 64 levels");
+}
+
 static int cb_null(void *ctx) { return on_scalar(ctx, '0', NULL, 0, 0); }
 static int cb_bool(void *ctx, int b) { return on_scalar(ctx, 'b', NULL, 0, b); }
 static int cb_number(void *ctx, const char *s, size_t n) { return on_scalar(ctx, 'n', s, n, 0); }
-static int cb_string(void *ctx, const unsigned char *s, size_t n) { return on_scalar(ctx, 's', (const char *)s, n, 0); }
+static int cb_string(void *ctx, const unsigned char *s, size_t n)
+{
+    jsonl_t *j = ctx;
+    /* yajl hands a string inside the line unless it decoded escapes into its
+     * own buffer; only then can a NUL (from \u0000) appear: the line has none.
+     * A NUL would cut the value short where it is used as a C string. */
+    const char *c = (const char *)s;
+    if ((c < j->line || c >= j->line_end) && memchr(c, '\0', n))
+        return fail(j, "NUL (\\u0000) inside a string");
+    return on_scalar(ctx, 's', c, n, 0);
+}
 
 static int cb_start_map(void *ctx)
 {
     jsonl_t *j = ctx;
     if (j->depth == 0 && ++j->values > 1) return fail(j, "more than one JSON value on the line");
-    j->depth++;
+    if (++j->depth > MAX_DEPTH) return too_deep(j);
     if (j->depth == 2) {
         j->sub = j->field == SAYDO_F_LOGPROBS ? SUB_LOGP : j->field == SAYDO_F_PROBS ? SUB_PROB : SUB_NONE;
         j->sub_count = 0;
@@ -217,7 +316,7 @@ static int cb_start_array(void *ctx)
 {
     jsonl_t *j = ctx;
     if (j->depth == 0) return fail(j, "line is not a JSON object");
-    j->depth++;
+    if (++j->depth > MAX_DEPTH) return too_deep(j);
     if (j->depth == 2) {
         j->sub = j->field == SAYDO_F_LOGPROBS ? SUB_LOGP : j->field == SAYDO_F_PROBS ? SUB_PROB
                : j->field == SAYDO_F_OPTION_MAP ? SUB_MAP : SUB_NONE;
@@ -277,6 +376,7 @@ static saydo_status new_handle(jsonl_t *j)
     j->h = yajl_alloc(&callbacks, NULL, j);
     if (!j->h) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
     yajl_config(j->h, yajl_allow_multiple_values, 1);
+    yajl_config(j->h, yajl_dont_validate_strings, 1);   /* scan_line() and saydo_utf8_valid() do it */
     return SAYDO_OK;
 }
 
@@ -301,6 +401,7 @@ static const char *finish(jsonl_t *j)
             double v = j->val[i];
             if (j->val_kind == SUB_PROB) {
                 if (!(v >= 0.0) || !isfinite(v)) return "a probability is negative or not finite";
+                if (v > 1 + 1e-6) return "a probability is above 1";   /* the CSV reader's tolerance */
                 rec->logp[i] = log(v);
             } else {
                 if (isnan(v) || v == INFINITY) return "a log-probability is NaN or +inf";
@@ -338,6 +439,120 @@ static const char *finish(jsonl_t *j)
     return NULL;
 }
 
+/* Bit flags of scan_line(). */
+enum { LINE_NUL = 1, LINE_HIGH = 2 };
+
+/* One pass, 16 (SSE2) or 8 bytes at a time: is there a NUL byte, a byte >= 0x80?
+ * (test_jsonl.c puts a NUL and bad UTF-8 at every offset of a word.) */
+static int scan_line(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t any = 0, zero = 0;
+    size_t i = 0;
+#ifdef __SSE2__
+    __m128i vz = _mm_setzero_si128(), vany = vz, vzero = vz;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        vany = _mm_or_si128(vany, v);
+        vzero = _mm_or_si128(vzero, _mm_cmpeq_epi8(v, vz));
+    }
+    if (_mm_movemask_epi8(vzero)) zero = highs;
+    if (_mm_movemask_epi8(vany)) any = highs;
+#endif
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        any |= w;
+        zero |= (w - ones) & ~w;   /* the high bit of a byte that was 0 (exact for "any zero") */
+    }
+    int flags = (zero & highs) ? LINE_NUL : 0;
+    if (any & highs) flags |= LINE_HIGH;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0) flags |= LINE_NUL;
+        if (c >= 0x80) flags |= LINE_HIGH;
+    }
+    return flags;
+}
+
+#define LINE_BLANK ((saydo_status)2)   /* parse_line(): the line holds no record */
+
+/* Parses one line (without its newline) into rec: SAYDO_OK, LINE_BLANK or
+ * SAYDO_E_PARSE (through saydo_reader_set_bad). r->lines is the line's number. */
+static saydo_status parse_line(jsonl_t *j, const char *line, size_t len, saydo_record_t *rec)
+{
+    struct saydo_reader *r = j->r;
+    if (r->lines == 1 && j->at_file_start && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        line += 3;
+        len -= 3;
+    }
+    size_t k = 0;
+    while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
+    if (k == len) return LINE_BLANK;
+
+    if (j->arena_cap < len + 64) {
+        free(j->arena);
+        j->arena_cap = len + 64 > 4096 ? len + 64 : 4096;
+        j->arena = malloc(j->arena_cap);
+        if (!j->arena) {
+            j->arena_cap = 0;
+            return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
+        }
+    }
+    /* decoded strings are never longer than their JSON spelling, plus a NUL each */
+    j->arena_len = 0;
+    /* only what finish() and the writer read: cheaper than saydo_record_clear()'s memset */
+    rec->model = rec->condition = rec->item = rec->side = NULL;
+    rec->variant = "";
+    rec->trial = 0;
+    rec->choice = SAYDO_CHOICE_MISSING;
+    rec->n_options = rec->n_logp = rec->n_labels = rec->has_option_map = 0;
+    rec->text = NULL;
+    rec->text_len = 0;
+    rec->domain = rec->method = rec->trained_side = NULL;
+    rec->round = -1;
+    j->rec = rec;
+    j->line = line;
+    j->line_end = line + len;
+    j->depth = j->values = 0;
+    j->field = SAYDO_F_NONE;
+    j->label = -1;
+    j->sub = SUB_NONE;
+    j->key_pos = 0;
+    j->have_choice = j->status = 0;
+    j->response = NULL;
+    j->consistency = -1;
+    j->n_map = j->n_opt = 0;
+    j->val_set = 0;
+    j->err[0] = '\0';
+    rec->line = r->lines;
+
+    int flags = scan_line(line, len);
+    if (flags & LINE_NUL) return saydo_reader_set_bad(r, r->lines, line, len, "NUL byte in the line");
+    if ((flags & LINE_HIGH) && !saydo_utf8_valid(line, len))
+        return saydo_reader_set_bad(r, r->lines, line, len, "invalid UTF-8");
+    yajl_status ys = yajl_parse(j->h, (const unsigned char *)line, len);
+    if (ys != yajl_status_ok || j->depth != 0 || j->values != 1) {
+        char msg[256];
+        if (ys == yajl_status_client_canceled) snprintf(msg, sizeof msg, "%s", j->err);
+        else if (ys == yajl_status_error) {
+            unsigned char *e = yajl_get_error(j->h, 0, NULL, 0);
+            snprintf(msg, sizeof msg, "invalid JSON: %s", e ? (const char *)e : "?");
+            if (e) yajl_free_error(j->h, e);
+            /* yajl ends its message with a newline */
+            size_t ml = strlen(msg);
+            while (ml && (msg[ml - 1] == '\n' || msg[ml - 1] == ' ')) msg[--ml] = '\0';
+        } else snprintf(msg, sizeof msg, "%s", j->values == 0 ? "line is not a JSON object"
+                                                                : "truncated JSON object (the line ends inside it)");
+        saydo_status hs = new_handle(j);
+        if (hs < 0) return hs;
+        return saydo_reader_set_bad(r, r->lines, line, len, "%s", msg);
+    }
+    const char *why = finish(j);
+    if (why) return saydo_reader_set_bad(r, r->lines, line, len, "%s", why);
+    return SAYDO_OK;
+}
+
 static saydo_status jsonl_next(struct saydo_reader *r, saydo_record_t *rec)
 {
     jsonl_t *j = r->impl;
@@ -349,56 +564,8 @@ static saydo_status jsonl_next(struct saydo_reader *r, saydo_record_t *rec)
         if (st == SAYDO_EOF) return st;
         if (st == SAYDO_E_PARSE) return saydo_reader_set_bad(r, r->lines, NULL, 0, "%s", "line too long");
         if (st < 0) return st;
-        if (r->lines == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) { line += 3; len -= 3; }
-        size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
-        if (k == len) continue;   /* blank lines hold no record */
-
-        if (j->arena_cap < len + 64) {
-            free(j->arena);
-            j->arena_cap = len + 64 > 4096 ? len + 64 : 4096;
-            j->arena = malloc(j->arena_cap);
-            if (!j->arena) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
-        }
-        /* decoded strings are never longer than their JSON spelling, plus a NUL each */
-        j->arena_len = 0;
-        saydo_record_clear(rec);
-        j->rec = rec;
-        j->depth = j->values = 0;
-        j->field = SAYDO_F_NONE;
-        j->label = -1;
-        j->sub = SUB_NONE;
-        j->key_pos = 0;
-        j->have_choice = j->status = 0;
-        j->response = NULL;
-        j->consistency = -1;
-        j->n_map = j->n_opt = 0;
-        j->val_set = 0;
-        j->err[0] = '\0';
-        rec->line = r->lines;
-
-        if (memchr(line, '\0', len))
-            return saydo_reader_set_bad(r, r->lines, line, len, "NUL byte in the line");
-        yajl_status ys = yajl_parse(j->h, (const unsigned char *)line, len);
-        if (ys != yajl_status_ok || j->depth != 0 || j->values != 1) {
-            char msg[256];
-            if (ys == yajl_status_client_canceled) snprintf(msg, sizeof msg, "%s", j->err);
-            else if (ys == yajl_status_error) {
-                unsigned char *e = yajl_get_error(j->h, 0, NULL, 0);
-                snprintf(msg, sizeof msg, "invalid JSON: %s", e ? (const char *)e : "?");
-                if (e) yajl_free_error(j->h, e);
-                /* yajl ends its message with a newline */
-                size_t ml = strlen(msg);
-                while (ml && (msg[ml - 1] == '\n' || msg[ml - 1] == ' ')) msg[--ml] = '\0';
-            } else snprintf(msg, sizeof msg, "%s", j->values == 0 ? "line is not a JSON object"
-                                                                    : "truncated JSON object (the line ends inside it)");
-            saydo_status hs = new_handle(j);
-            if (hs < 0) return hs;
-            return saydo_reader_set_bad(r, r->lines, line, len, "%s", msg);
-        }
-        const char *why = finish(j);
-        if (why) return saydo_reader_set_bad(r, r->lines, line, len, "%s", why);
-        return SAYDO_OK;
+        st = parse_line(j, line, len, rec);
+        if (st != LINE_BLANK) return st;
     }
 }
 
@@ -414,19 +581,126 @@ static void jsonl_free(void *impl)
 
 static const saydo_reader_vt jsonl_vt = {"jsonl", jsonl_next, jsonl_free};
 
+static saydo_status jsonl_new(struct saydo_reader *r, jsonl_t **out)
+{
+    saydo_status st = SAYDO_OK;
+    jsonl_t *j = NULL;
+    *out = NULL;
+    SAYDO_NEW(j, 1);
+    j->r = r;
+    j->at_file_start = 1;
+    saydo_extract_opts_default(&j->extract);
+    SAYDO_TRY(new_handle(j));
+    *out = j;
+    j = NULL;
+cleanup:
+    jsonl_free(j);
+    return st;
+}
+
 saydo_status saydo_jsonl_open(struct saydo_reader *r)
 {
     saydo_status st = SAYDO_OK;
     jsonl_t *j = NULL;
-    SAYDO_NEW(j, 1);
-    j->r = r;
-    saydo_extract_opts_default(&j->extract);
+    SAYDO_TRY(jsonl_new(r, &j));
     SAYDO_TRY(saydo_lines_create(r->src, r->opts.max_line, &j->lines));
-    SAYDO_TRY(new_handle(j));
     r->impl = j;
     r->vt = &jsonl_vt;
     j = NULL;
 cleanup:
     jsonl_free(j);
     return st;
+}
+
+/* ---- chunks of a file in memory (jsonl_chunk.h) ----------------------- */
+
+struct saydo_jsonl_chunk {
+    struct saydo_reader r;     /* options, field map, bad-record report; r.impl is the jsonl_t */
+    const char *p, *end;       /* unread bytes */
+    size_t max_line;
+    int mapped;                /* the bytes are a read-only file mapping: scanned pages may be dropped */
+};
+
+void saydo_jsonl_chunk_set_mapped(saydo_jsonl_chunk_t *c, int mapped) { c->mapped = mapped; }
+
+/* The next newline in [p, end). Over a file mapping, a long stretch without
+ * one is scanned in windows whose pages are dropped behind the scan, so a
+ * line of any length costs bounded resident memory (the pages come back from
+ * the page cache if the line turns out short enough to parse). */
+static const char *find_newline(const char *p, const char *end, int mapped)
+{
+    const size_t window = (size_t)8 << 20;
+    if (!mapped) return memchr(p, '\n', (size_t)(end - p));
+    const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    while (p < end) {
+        size_t n = (size_t)(end - p) < window ? (size_t)(end - p) : window;
+        const char *nl = memchr(p, '\n', n);
+        if (nl) return nl;
+        uintptr_t from = ((uintptr_t)p + pg - 1) & ~(pg - 1), to = ((uintptr_t)p + n) & ~(pg - 1);
+        if (to > from) madvise((void *)from, to - from, MADV_DONTNEED);
+        p += n;
+    }
+    return NULL;
+}
+
+saydo_status saydo_jsonl_chunk_create(const char *name, const saydo_read_opts_t *opts, saydo_jsonl_chunk_t **out)
+{
+    saydo_status st = SAYDO_OK;
+    saydo_jsonl_chunk_t *c = NULL;
+    jsonl_t *j = NULL;
+    *out = NULL;
+    SAYDO_NEW(c, 1);
+    SAYDO_TRY(saydo_src_open_mem(name, "", 0, &c->r.src));   /* carries the name for messages */
+    if (opts) c->r.opts = *opts;
+    saydo_fieldmap_default(&c->r.default_map);
+    c->r.map = c->r.opts.map ? c->r.opts.map : &c->r.default_map;
+    c->r.bad.file = c->r.src->name;
+    c->r.bad.reason = c->r.bad_reason;
+    c->max_line = c->r.opts.max_line ? c->r.opts.max_line : ((size_t)64 << 20);
+    SAYDO_TRY(jsonl_new(&c->r, &j));
+    c->r.impl = j;
+    c->r.vt = &jsonl_vt;
+    *out = c;
+    c = NULL;
+cleanup:
+    saydo_jsonl_chunk_free(c);
+    return st;
+}
+
+void saydo_jsonl_chunk_reset(saydo_jsonl_chunk_t *c, const char *data, size_t len, int at_file_start)
+{
+    jsonl_t *j = c->r.impl;
+    c->p = data;
+    c->end = data + len;
+    c->r.lines = 0;
+    j->at_file_start = at_file_start;
+}
+
+saydo_status saydo_jsonl_chunk_next(saydo_jsonl_chunk_t *c, saydo_record_t *rec)
+{
+    jsonl_t *j = c->r.impl;
+    while (c->p < c->end) {
+        const char *line = c->p;
+        const char *nl = find_newline(line, c->end, c->mapped);
+        size_t len = nl ? (size_t)(nl - line) : (size_t)(c->end - line);
+        c->p = line + len + (nl ? 1 : 0);
+        c->r.lines++;
+        /* as saydo_lines_next(): the limit counts a '\r' before the newline */
+        if (len > c->max_line) return saydo_reader_set_bad(&c->r, c->r.lines, NULL, 0, "%s", "line too long");
+        if (len && line[len - 1] == '\r') len--;
+        saydo_status st = parse_line(j, line, len, rec);
+        if (st != LINE_BLANK) return st;
+    }
+    return SAYDO_EOF;
+}
+
+const saydo_bad_t *saydo_jsonl_chunk_bad(const saydo_jsonl_chunk_t *c) { return &c->r.bad; }
+int64_t saydo_jsonl_chunk_lines(const saydo_jsonl_chunk_t *c) { return c->r.lines; }
+
+void saydo_jsonl_chunk_free(saydo_jsonl_chunk_t *c)
+{
+    if (!c) return;
+    jsonl_free(c->r.impl);
+    saydo_src_free(c->r.src);
+    free(c);
 }

@@ -32,6 +32,8 @@ saydo_status saydo_lines_next(saydo_lines_t *l, const char **line, size_t *len) 
 int64_t saydo_lines_number(const saydo_lines_t *l);   /* 1-based number of the line last returned */
 void saydo_lines_free(saydo_lines_t *l);
 
+#define SAYDO_READER_MAX_META 16
+
 struct saydo_reader;
 typedef struct saydo_reader_vt {
     const char *format;
@@ -49,6 +51,10 @@ struct saydo_reader {
     saydo_bad_t bad;
     char bad_reason[512];
     int64_t lines;                /* kept current by the format */
+    /* what a harness reader learned about the source besides its records
+     * (model, task, harness version, task config): provenance for the store */
+    int n_meta;
+    char *meta_key[SAYDO_READER_MAX_META], *meta_val[SAYDO_READER_MAX_META];
 };
 
 /** Records a skipped bad record and returns SAYDO_E_PARSE. raw may be NULL. */
@@ -59,6 +65,32 @@ saydo_status saydo_reader_set_bad(struct saydo_reader *r, int64_t line, const ch
 saydo_status saydo_jsonl_open(struct saydo_reader *r) SAYDO_MUST_CHECK;
 saydo_status saydo_csv_open(struct saydo_reader *r) SAYDO_MUST_CHECK;
 saydo_status saydo_wdct_open(struct saydo_reader *r) SAYDO_MUST_CHECK;
+/* Harness logs (see README.md, "Ingesting harness logs"). */
+saydo_status saydo_lmeval_open(struct saydo_reader *r) SAYDO_MUST_CHECK;   /* lm-evaluation-harness --log_samples */
+saydo_status saydo_inspect_open(struct saydo_reader *r) SAYDO_MUST_CHECK;  /* inspect_ai .eval zip or .json log */
+saydo_status saydo_batch_open(struct saydo_reader *r) SAYDO_MUST_CHECK;    /* OpenAI / Anthropic batch results */
+saydo_status saydo_helm_open(struct saydo_reader *r) SAYDO_MUST_CHECK;     /* HELM run directory */
+
+/** Records a fact about the source (copied; a key set twice keeps the last value). */
+saydo_status saydo_reader_set_meta(struct saydo_reader *r, const char *key, const char *value) SAYDO_MUST_CHECK;
+/** A fact a harness reader recorded ("model", "task", "harness", "harness_version",
+ *  "config", "results_file" ...), or NULL. Valid until saydo_reader_free(). */
+const char *saydo_reader_meta(const saydo_reader_t *r, const char *key);
+/** All recorded facts as one JSON object ("{}" when none), for the store's
+ *  provenance. The caller frees *out. */
+saydo_status saydo_reader_meta_json(const saydo_reader_t *r, char **out) SAYDO_MUST_CHECK;
+
+/** A harness option from the mapping file (`lmeval.filter = strict-match`,
+ *  `options = Yes|No` ...), or NULL. */
+const char *saydo_fieldmap_option(const saydo_fieldmap_t *map, const char *key);
+/** The source names a mapping file gave for field f (NULL-terminated list of
+ *  SAYDO_MAX_ALIASES at most), or NULL when f keeps saydo's defaults. */
+const char *const *saydo_fieldmap_user_names(const saydo_fieldmap_t *map, saydo_field f);
+/* ValueActionLens (valueaction.c) and stated-vs-revealed (statedrevealed.c) */
+saydo_status saydo_va_t1_open(struct saydo_reader *r) SAYDO_MUST_CHECK;
+saydo_status saydo_va_t2_open(struct saydo_reader *r) SAYDO_MUST_CHECK;
+saydo_status saydo_va_t2_log_open(struct saydo_reader *r) SAYDO_MUST_CHECK;
+saydo_status saydo_sr_open(struct saydo_reader *r) SAYDO_MUST_CHECK;
 
 /** True when the bytes are valid UTF-8. */
 int saydo_utf8_valid(const char *s, size_t len);

@@ -7,6 +7,30 @@
 #include "util/keyset.h"
 #include "util/strmap.h"
 
+/* Record keys already stored or added, for duplicate detection (rowkeys.c).
+ * Reserve room first, then hash, prefetch and insert. */
+typedef struct rowkeys {
+    saydo_key_t *slot;             /* lo == 0: empty */
+    size_t n, n_slots;
+    void *base;                    /* the mapping behind slot */
+    size_t base_len;
+} rowkeys_t;
+void rowkeys_init(rowkeys_t *s);
+void rowkeys_free(rowkeys_t *s);
+/** Room for n_keys keys in all, at load <= 0.75 (grows, never shrinks). */
+saydo_status rowkeys_reserve(rowkeys_t *s, size_t n_keys) SAYDO_MUST_CHECK;
+uint64_t rowkeys_hash(saydo_key_t k);
+void rowkeys_prefetch(const rowkeys_t *s, uint64_t h);
+/** Inserts key (h = rowkeys_hash(key)); 1 when it was there already. Needs reserved room. */
+int rowkeys_insert(rowkeys_t *s, saydo_key_t key, uint64_t h);
+
+/* The last two values of a dictionary, so alternating values (word, deed)
+ * skip the hash look-up. */
+typedef struct dict_cache {
+    const char *s[2];              /* the dictionary's own copies */
+    int32_t code[2];
+} dict_cache_t;
+
 typedef struct pending_source {
     char *file, *sha256, *format, *time, *model, *condition;
     int64_t lines, bytes, records, quarantined, duplicates, blank, row_start, row_end;
@@ -36,7 +60,8 @@ struct saydo_writer {
     int16_t last_map;
     int64_t conflicts;             /* item/condition facts that disagreed with stored ones */
 
-    saydo_keyset_t keys;
+    rowkeys_t keys;
+    dict_cache_t c_model, c_condition, c_item, c_side, c_variant;
     int64_t rows;                  /* rows written to the shadow */
     int64_t text_total;
     int K_store, K_buf;

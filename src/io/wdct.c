@@ -282,6 +282,9 @@ static saydo_status read_row(struct saydo_reader *r, wdct_impl *im)
     if (st != SAYDO_OK) return st;
     if (row->n != im->ncol) BAD("%zu fields where the header has %zu", row->n, im->ncol);
     if (!saydo_utf8_valid(row->raw, row->raw_len)) BAD("not valid UTF-8");
+    /* cells are used as C strings: "a<NUL>b" would be stored as "a" and
+     * collide with another record's key */
+    if (memchr(row->raw, '\0', row->raw_len)) BAD("NUL byte in the row");
     const char *id = row->field[im->c_id];
     size_t idlen = row->len[im->c_id];
     if (saydo_csv_is_na(id, idlen)) BAD("missing id");
@@ -330,6 +333,10 @@ static void fill(struct saydo_reader *r, wdct_impl *im, int s, saydo_record_t *r
      * to them, and reproducing their figures needs the same; --letters all
      * reads every option the question lists */
     ex.n_letters = r->opts.letters > 0 ? r->opts.letters : r->opts.letters < 0 ? rec->n_options : 2;
+    /* --letters N says the items offer N options even where the question
+     * lists fewer: a choice must stay below n_options (found by fuzz_wdct) */
+    if (r->opts.letters > rec->n_options)
+        rec->n_options = r->opts.letters < SAYDO_MAX_OPTIONS ? r->opts.letters : SAYDO_MAX_OPTIONS;
     rec->choice = na ? SAYDO_CHOICE_MISSING : saydo_extract_answer(ans, alen, &ex);
     if (r->opts.keep_text && !na) rec->text = ans, rec->text_len = alen;
     rec->n_logp = im->n_logp[s];

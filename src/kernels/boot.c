@@ -18,13 +18,20 @@
 #include "boot_internal.h"
 #include "util/try.h"
 
-/* The count path draws (types - 1) binomials per resample, the general path C
- * indices plus a weighted sum; a binomial (BTPE) costs about as much as this
- * many indices (measured with bench/boot_bench.c). */
-#define COUNT_PATH_RATIO 24
+/* The count path draws one binomial per type and resample (gsl_ran_binomial,
+ * ~120 ns), the general path one index per cluster plus a weighted sum
+ * (~1.2 ns): the count path wins below about C / 90 types (measured with
+ * `boot_bench calibrate` at C = 25000: crossover near 280 types). */
+#define COUNT_PATH_RATIO 96
 /* Above this many value columns dgemm beats the fused weighted sum. */
 #define FUSED_MAX_K 8
 #define DGEMM_SUB 16
+/* The general path counts draws per type, not per cluster (the same draws,
+ * a smaller weight row and weighted sum), when types are at most C / this:
+ * 15-20% faster up to C / 5 types, slower at C / 2 (boot_bench calibrate). */
+#define BY_TYPE_RATIO 4
+/* Resample work (cluster draws, or binomials x 100) worth a parallel region. */
+#define PARALLEL_MIN_WORK 4e6
 
 typedef struct boot_slot {   /* one OpenMP thread's scratch */
     uint32_t *cnt;           /* DGEMM_SUB x C counts */
@@ -42,7 +49,9 @@ struct saydo_boot_ws {
     size_t *perm;            /* position -> cluster */
     size_t cap_c, cap_perm;
     double *U, *mult;        /* types: rows (T x K) and multiplicities */
-    size_t cap_u, cap_types;
+    double *Ucm;             /* the type rows column-major (K x T) */
+    uint32_t *tmap;          /* position -> type */
+    size_t cap_u, cap_types, cap_ucm, cap_tmap;
     saydo_boot_span_t *spans, *tspans;  /* clusters and types per stratum */
     size_t cap_spans, cap_tspans;
     double *theta;           /* m x B replicates of the last run */
@@ -98,6 +107,8 @@ void saydo_boot_ws_free(saydo_boot_ws_t *ws)
     free(ws->pos);
     free(ws->perm);
     free(ws->U);
+    free(ws->Ucm);
+    free(ws->tmap);
     free(ws->mult);
     free(ws->spans);
     free(ws->tspans);
@@ -246,7 +257,9 @@ static saydo_status build_layout(saydo_boot_ws_t *ws, const saydo_boot_data_t *d
         for (size_t p = lo; p < hi; p++) T += p == lo || !same_row(V, C, K, tp[p - 1], tp[p]);
     }
     SAYDO_TRY(grow(&ws->U, &ws->cap_u, T * K, sizeof *ws->U));
+    SAYDO_TRY(grow(&ws->Ucm, &ws->cap_ucm, T * K, sizeof *ws->Ucm));
     SAYDO_TRY(grow(&ws->mult, &ws->cap_types, T, sizeof *ws->mult));
+    SAYDO_TRY(grow(&ws->tmap, &ws->cap_tmap, C, sizeof *ws->tmap));
     size_t t = 0;
     for (size_t h = 0; h < H; h++) {
         ws->tspans[h].off = t;
@@ -258,9 +271,12 @@ static saydo_status build_layout(saydo_boot_ws_t *ws, const saydo_boot_data_t *d
                 t++;
             }
             ws->mult[t - 1] += 1.0;
+            ws->tmap[tp[p]] = (uint32_t)(t - 1);
         }
         ws->tspans[h].len = t - ws->tspans[h].off;
     }
+    for (size_t i = 0; i < T; i++)
+        for (size_t k = 0; k < K; k++) ws->Ucm[k * T + i] = ws->U[i * K + k];
     *n_strata = H;
     *n_types = T;
 cleanup:
@@ -338,7 +354,7 @@ cleanup:
 
 typedef struct run_ctx {
     size_t C, K, m, B, H, T;
-    int paired, use_blas;
+    int paired, use_blas, by_type;
     uint64_t seed;
 } run_ctx;
 
@@ -348,17 +364,21 @@ static void general_block(const saydo_boot_ws_t *ws, const run_ctx *x, boot_slot
     saydo_boot_rng8_seed(&g, x->seed, blk);
     const size_t r0 = blk * SAYDO_BOOT_BLOCK;
     const size_t r1 = r0 + SAYDO_BOOT_BLOCK < x->B ? r0 + SAYDO_BOOT_BLOCK : x->B;
-    const size_t sub = x->use_blas ? DGEMM_SUB : SAYDO_BOOT_SUB, C = x->C, K = x->K;
+    const size_t sub = x->use_blas ? DGEMM_SUB : SAYDO_BOOT_SUB, K = x->K;
+    /* by type: the same cluster draws, counted per type, against the type rows */
+    const size_t C = x->by_type ? x->T : x->C;
+    const double *V = x->by_type ? ws->Ucm : ws->V;
+    const uint32_t *map = x->by_type ? ws->tmap : NULL;
     for (size_t r = r0; r < r1; r += sub) {
         const size_t nr = r1 - r < sub ? r1 - r : sub;
         memset(s->cnt, 0, sub * C * sizeof *s->cnt);
         for (size_t i = 0; i < nr; i++)
-            saydo_boot_draw_counts(&g, ws->spans, x->H, s->cnt + i * C);
+            saydo_boot_draw_counts(&g, ws->spans, x->H, map, s->cnt + i * C);
         if (x->use_blas) {
             for (size_t i = 0; i < nr * C; i++) s->W[i] = (double)s->cnt[i];
-            saydo_boot_wsum_blas(s->W, nr, C, ws->V, K, s->T);
+            saydo_boot_wsum_blas(s->W, nr, C, V, K, s->T);
         } else {
-            saydo_boot_wsum4(s->cnt, C, ws->V, K, s->T);
+            saydo_boot_wsum4(s->cnt, C, V, K, s->T);
         }
         for (size_t i = 0; i < nr; i++)
             for (size_t j = 0; j < x->m; j++)
@@ -408,6 +428,13 @@ static void fill_nan(saydo_boot_result_t *res, size_t m)
 saydo_status saydo_boot_run(saydo_boot_ws_t *ws, const saydo_boot_data_t *d,
                             const saydo_boot_opts_t *opts, saydo_boot_result_t *res,
                             size_t res_cap)
+{
+    return saydo_boot_run_ex(ws, d, opts, res, res_cap, -1);
+}
+
+saydo_status saydo_boot_run_ex(saydo_boot_ws_t *ws, const saydo_boot_data_t *d,
+                               const saydo_boot_opts_t *opts, saydo_boot_result_t *res,
+                               size_t res_cap, int by_type)
 {
     saydo_status st = SAYDO_OK;
     saydo_boot_opts_t o;
@@ -459,16 +486,22 @@ saydo_status saydo_boot_run(saydo_boot_ws_t *ws, const saydo_boot_data_t *d,
     else count_path = o.path == SAYDO_BOOT_PATH_COUNT;
     SAYDO_FAIL_IF(count_path && C > UINT32_MAX / 2, SAYDO_E_INVAL, "bootstrap: too many clusters");
     const int use_blas = !count_path && K > FUSED_MAX_K;
+    if (by_type < 0) by_type = T * BY_TYPE_RATIO <= C;
+    by_type = !count_path && by_type;
 
     SAYDO_TRY(grow(&ws->theta, &ws->cap_theta, m * B, sizeof *ws->theta));
     SAYDO_TRY(grow(&ws->scratch, &ws->cap_scratch, B, sizeof *ws->scratch));
     const size_t n_blk = (B + SAYDO_BOOT_BLOCK - 1) / SAYDO_BOOT_BLOCK;
     int n_thr = omp_get_max_threads();
     if ((size_t)n_thr > n_blk) n_thr = (int)n_blk;
-    if (n_thr < 1) n_thr = 1;
-    SAYDO_TRY(prepare_slots(ws, n_thr, C, K, T, count_path, use_blas));
+    /* Below a few milliseconds of work a parallel region costs more than it
+     * saves, and far more on an oversubscribed machine (threads spin at the
+     * barrier). The thread count never changes the results. */
+    const double work = (double)B * (count_path ? 100.0 * (double)T : (double)C);
+    if (n_thr < 1 || work < PARALLEL_MIN_WORK) n_thr = 1;
+    SAYDO_TRY(prepare_slots(ws, n_thr, by_type ? T : C, K, T, count_path, use_blas));
 
-    const run_ctx x = {C, K, m, B, H, T, paired, use_blas, o.seed};
+    const run_ctx x = {C, K, m, B, H, T, paired, use_blas, by_type, o.seed};
     /* blocks write disjoint replicate rows, so the schedule cannot change them */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_thr) if (n_thr > 1)
     for (size_t blk = 0; blk < n_blk; blk++) {

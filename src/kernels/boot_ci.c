@@ -3,6 +3,7 @@
  * bootstrap distribution: numpy's 'linear' percentile, the 'mean' percentile
  * of score for z0, and Efron & Tibshirani (1993) eq. 14.10 for the BCa levels. */
 #include <gsl/gsl_cdf.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include "boot_internal.h"
@@ -100,7 +101,8 @@ void saydo_boot_summarize(const double *th, size_t B, double level, unsigned met
     }
     res->n_nan = n_nan;
     if (n_nan) return;   /* numpy's percentile and std are NaN then, and so are ours */
-    const double mean = sum / (double)B;
+    /* a point mass has se 0 exactly, which sum / B need not reproduce */
+    const double mean = mn == mx ? mn : sum / (double)B;
     double ss = 0.0;
     for (size_t b = 0; b < B; b++) ss += (th[b] - mean) * (th[b] - mean);
     res->se = B > 1 ? sqrt(ss / (double)(B - 1)) : NAN;   /* np.std(ddof=1) */
@@ -127,9 +129,10 @@ void saydo_boot_summarize(const double *th, size_t B, double level, unsigned met
             at_or_below += th[b] <= est;
         }
         double z0 = gsl_cdf_ugaussian_Pinv((double)(below + at_or_below) / (2.0 * (double)B));
-        /* A point-mass distribution that rounding put an ulp off the estimate
-         * would give z0 = +-inf and NaN levels; every level picks the point. */
-        if (mn == mx) z0 = 0.0;
+        /* A point mass that rounding in the weighted sums spread over a few
+         * ulps, all on one side of the estimate, would give z0 = +-inf and
+         * NaN levels (scipy's answer); every level picks the point instead. */
+        if (mx - mn <= 64 * DBL_EPSILON * fmax(fabs(mn), fabs(mx))) z0 = 0.0;
         res->z0 = z0;
         double a1, a2;
         saydo_boot_bca_levels(z0, res->accel, alpha, &a1, &a2);

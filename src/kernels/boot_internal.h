@@ -45,18 +45,20 @@ typedef struct saydo_boot_span {
 } saydo_boot_span_t;
 
 /**
- * Adds one resample's multinomial counts to cnt: inside each stratum h, len_h
+ * Adds one resample's multinomial counts: inside each stratum h, len_h
  * cluster indices uniform on [0, len_h) (Lemire's unbiased multiply-shift with
- * rejection) and cnt[off_h + idx]++. Draws come in rounds of eight, draw i of
- * a round from lane i; a last partial round steps the unused lanes too and
- * discards their output. The scalar and AVX2 versions are bit-identical.
+ * rejection), each adding 1 to cnt[off_h + idx], or, with a map, to
+ * cnt[map[off_h + idx]] (map: position -> type, to count types directly).
+ * Draws come in rounds of eight, draw i of a round from lane i; a last partial
+ * round steps the unused lanes too and discards their output. The scalar and
+ * AVX2 versions are bit-identical, with or without a map.
  */
 void saydo_boot_draw_counts_scalar(saydo_boot_rng8_t *g, const saydo_boot_span_t *strata,
-                                   size_t n_strata, uint32_t *cnt);
+                                   size_t n_strata, const uint32_t *map, uint32_t *cnt);
 void saydo_boot_draw_counts_avx2(saydo_boot_rng8_t *g, const saydo_boot_span_t *strata,
-                                 size_t n_strata, uint32_t *cnt);
+                                 size_t n_strata, const uint32_t *map, uint32_t *cnt);
 void saydo_boot_draw_counts(saydo_boot_rng8_t *g, const saydo_boot_span_t *strata,
-                            size_t n_strata, uint32_t *cnt);
+                            size_t n_strata, const uint32_t *map, uint32_t *cnt);
 
 /** 1 when the AVX2+FMA kernels run on this CPU. */
 int saydo_boot_have_avx2(void);
@@ -85,6 +87,15 @@ void saydo_boot_wsum_ref(const double *W, size_t R, size_t C, const double *V, s
  *  OpenMP region). */
 void saydo_boot_wsum_blas(const double *W, size_t R, size_t C, const double *V, size_t K,
                           double *T);
+
+/* ---- the engine (boot.c) ---- */
+
+/** saydo_boot_run() with the general path's counting unit chosen: by_type 1
+ *  counts the cluster draws per type, 0 per cluster, -1 lets the run decide.
+ *  The draws are the same either way; only the summation differs. */
+saydo_status saydo_boot_run_ex(saydo_boot_ws_t *ws, const saydo_boot_data_t *d,
+                               const saydo_boot_opts_t *opts, saydo_boot_result_t *res,
+                               size_t res_cap, int by_type);
 
 /* ---- intervals (boot_ci.c) ---- */
 

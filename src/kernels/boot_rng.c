@@ -63,18 +63,22 @@ static inline uint32_t lane_index(saydo_boot_rng8_t *g, int l, uint32_t u, uint3
 }
 
 void saydo_boot_draw_counts_scalar(saydo_boot_rng8_t *g, const saydo_boot_span_t *strata,
-                                   size_t n_strata, uint32_t *cnt)
+                                   size_t n_strata, const uint32_t *map, uint32_t *cnt)
 {
     for (size_t h = 0; h < n_strata; h++) {
         const size_t len = strata[h].len;
         if (len == 0) continue;
         uint32_t *cp = cnt + strata[h].off;
+        const uint32_t *mp = map ? map + strata[h].off : NULL;
         const uint32_t n = (uint32_t)len, thr = (uint32_t)(0u - n) % n;
         for (size_t i = 0; i < len; i += SAYDO_BOOT_LANES) {
             const size_t used = len - i < SAYDO_BOOT_LANES ? len - i : SAYDO_BOOT_LANES;
             for (int l = 0; l < SAYDO_BOOT_LANES; l++) {
                 uint32_t u = saydo_boot_taus2_next(&g->s1[l], &g->s2[l], &g->s3[l]);
-                if ((size_t)l < used) cp[lane_index(g, l, u, n, thr)]++;
+                if ((size_t)l >= used) continue;
+                const uint32_t i_ = lane_index(g, l, u, n, thr);
+                if (mp) cnt[mp[i_]]++;
+                else cp[i_]++;
             }
         }
     }
@@ -136,8 +140,10 @@ __attribute__((noinline)) static void fix_rejected(saydo_boot_rng8_t *g, int mas
         s3 = _mm256_load_si256((const __m256i *)t_.s3);                              \
     } while (0)
 
-AVX2 void saydo_boot_draw_counts_avx2(saydo_boot_rng8_t *g, const saydo_boot_span_t *strata,
-                                      size_t n_strata, uint32_t *cnt)
+/* The drawing loop, specialised by the compiler for mapped = 0 and 1. */
+AVX2 __attribute__((always_inline)) static inline void
+draw_avx2(saydo_boot_rng8_t *g, const saydo_boot_span_t *strata, size_t n_strata,
+          const uint32_t *map, uint32_t *cnt, const int mapped)
 {
     __m256i s1 = _mm256_load_si256((const __m256i *)g->s1);
     __m256i s2 = _mm256_load_si256((const __m256i *)g->s2);
@@ -147,6 +153,8 @@ AVX2 void saydo_boot_draw_counts_avx2(saydo_boot_rng8_t *g, const saydo_boot_spa
         const size_t len = strata[h].len;
         if (len == 0) continue;
         uint32_t *cp = cnt + strata[h].off;
+        const uint32_t *mp = mapped ? map + strata[h].off : NULL;
+#define BUMP(i) (mapped ? cnt[mp[i]]++ : cp[i]++)
         const uint32_t n = (uint32_t)len, thr = (uint32_t)(0u - n) % n;
         const __m256i nv = _mm256_set1_epi32((int)n);
         const __m256i tb = _mm256_set1_epi32((int)(thr ^ 0x80000000u));
@@ -160,8 +168,8 @@ AVX2 void saydo_boot_draw_counts_avx2(saydo_boot_rng8_t *g, const saydo_boot_spa
             const __m128i h0 = _mm256_castsi256_si128(hi), h1 = _mm256_extracti128_si256(hi, 1);
             const uint64_t q0 = (uint64_t)_mm_cvtsi128_si64(h0), q1 = (uint64_t)_mm_extract_epi64(h0, 1);
             const uint64_t q2 = (uint64_t)_mm_cvtsi128_si64(h1), q3 = (uint64_t)_mm_extract_epi64(h1, 1);
-            cp[(uint32_t)q0]++; cp[q0 >> 32]++; cp[(uint32_t)q1]++; cp[q1 >> 32]++;
-            cp[(uint32_t)q2]++; cp[q2 >> 32]++; cp[(uint32_t)q3]++; cp[q3 >> 32]++;
+            BUMP((uint32_t)q0); BUMP(q0 >> 32); BUMP((uint32_t)q1); BUMP(q1 >> 32);
+            BUMP((uint32_t)q2); BUMP(q2 >> 32); BUMP((uint32_t)q3); BUMP(q3 >> 32);
         }
         if (i < len) {  /* partial round: unused lanes step, output discarded */
             const size_t used = len - i;
@@ -169,8 +177,9 @@ AVX2 void saydo_boot_draw_counts_avx2(saydo_boot_rng8_t *g, const saydo_boot_spa
             int rej = lemire8(taus8(&s1, &s2, &s3), nv, tb, &hi) & ((1 << used) - 1);
             if (rej) FIX_REJECTED(rej);
             _mm256_store_si256((__m256i *)idx, hi);
-            for (size_t l = 0; l < used; l++) cp[idx[l]]++;
+            for (size_t l = 0; l < used; l++) BUMP(idx[l]);
         }
+#undef BUMP
     }
     _mm256_store_si256((__m256i *)g->s1, s1);
     _mm256_store_si256((__m256i *)g->s2, s2);
@@ -179,17 +188,20 @@ AVX2 void saydo_boot_draw_counts_avx2(saydo_boot_rng8_t *g, const saydo_boot_spa
 
 int saydo_boot_have_avx2(void)
 {
-    static int have = -1;  /* benign race: every thread computes the same value */
-    if (have < 0) {
-        __builtin_cpu_init();
-        have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return have;
+    /* reads the CPU model libgcc's constructor filled in: cheap and race-free */
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+AVX2 void saydo_boot_draw_counts_avx2(saydo_boot_rng8_t *g, const saydo_boot_span_t *strata,
+                                      size_t n_strata, const uint32_t *map, uint32_t *cnt)
+{
+    if (map) draw_avx2(g, strata, n_strata, map, cnt, 1);
+    else draw_avx2(g, strata, n_strata, NULL, cnt, 0);
 }
 
 void saydo_boot_draw_counts(saydo_boot_rng8_t *g, const saydo_boot_span_t *strata,
-                            size_t n_strata, uint32_t *cnt)
+                            size_t n_strata, const uint32_t *map, uint32_t *cnt)
 {
-    if (saydo_boot_have_avx2()) saydo_boot_draw_counts_avx2(g, strata, n_strata, cnt);
-    else saydo_boot_draw_counts_scalar(g, strata, n_strata, cnt);
+    if (saydo_boot_have_avx2()) saydo_boot_draw_counts_avx2(g, strata, n_strata, map, cnt);
+    else saydo_boot_draw_counts_scalar(g, strata, n_strata, map, cnt);
 }

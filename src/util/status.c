@@ -28,10 +28,15 @@ const char *saydo_last_error(void) { return last_error; }
 
 saydo_status saydo_set_error(saydo_status st, const char *fmt, ...)
 {
+    /* format into a scratch buffer first: callers chain the previous detail
+     * (saydo_set_error(st, "%s: %s", path, saydo_last_error())), and
+     * vsnprintf into the buffer it reads from garbles the message */
+    char buf[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    memcpy(last_error, buf, sizeof buf);
     return st;
 }
 

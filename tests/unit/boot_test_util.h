@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 /* |got - want| <= rel |want| + abs_tol; NaN must meet NaN, inf its own sign. */
-static int bt_close(double got, double want, double rel, double abs_tol)
+static inline int bt_close(double got, double want, double rel, double abs_tol)
 {
     if (isnan(want)) return isnan(got);
     if (isinf(want)) return got == want;

@@ -1,0 +1,39 @@
+/* Internal: the JSONL line parser over a span of memory, for the ingest
+ * driver's parallel parse of a memory-mapped file. Each thread owns one
+ * parser; the bytes are the caller's and must stay valid and unchanged while
+ * records are read (nothing is written into them).
+ *
+ *   saydo_jsonl_chunk_create(path, &opts, &c);
+ *   saydo_jsonl_chunk_reset(c, bytes, len, offset == 0);
+ *   while ((st = saydo_jsonl_chunk_next(c, &rec)) != SAYDO_EOF) ... as saydo_reader_next()
+ *
+ * Lines are numbered from 1 at each reset; the caller adds the number of
+ * lines before the chunk. Records are exactly what saydo_reader_next() gives
+ * for the same lines. */
+#ifndef SAYDO_JSONL_CHUNK_H
+#define SAYDO_JSONL_CHUNK_H
+#include <stdint.h>
+#include "saydo/reader.h"
+
+typedef struct saydo_jsonl_chunk saydo_jsonl_chunk_t;
+
+/** A parser with the reader options opts (copied; opts->map is borrowed).
+ *  name is the file name for bad-record reports. Free with saydo_jsonl_chunk_free(). */
+saydo_status saydo_jsonl_chunk_create(const char *name, const saydo_read_opts_t *opts,
+                                      saydo_jsonl_chunk_t **out) SAYDO_MUST_CHECK;
+/** Points the parser at whole lines data[0, len); at_file_start: the span opens
+ *  the file (a UTF-8 byte order mark on its first line is skipped). */
+void saydo_jsonl_chunk_reset(saydo_jsonl_chunk_t *c, const char *data, size_t len, int at_file_start);
+/** Declares the bytes a read-only private file mapping (MAP_PRIVATE, never
+ *  written): the parser may then drop the pages of long lines it has scanned
+ *  (madvise MADV_DONTNEED), which bounds resident memory on a huge line.
+ *  Never set it for ordinary memory: dropped pages would read as zeros. */
+void saydo_jsonl_chunk_set_mapped(saydo_jsonl_chunk_t *c, int mapped);
+/** Next record: SAYDO_OK, SAYDO_EOF, SAYDO_E_PARSE (bad line: see saydo_jsonl_chunk_bad()),
+ *  or a fatal error. rec's strings are valid until the next call. */
+saydo_status saydo_jsonl_chunk_next(saydo_jsonl_chunk_t *c, saydo_record_t *rec) SAYDO_MUST_CHECK;
+const saydo_bad_t *saydo_jsonl_chunk_bad(const saydo_jsonl_chunk_t *c);
+/** Lines read since the last reset (blank ones included). */
+int64_t saydo_jsonl_chunk_lines(const saydo_jsonl_chunk_t *c);
+void saydo_jsonl_chunk_free(saydo_jsonl_chunk_t *c);
+#endif
