@@ -43,8 +43,12 @@ static void csv_field(FILE *f, const char *s)
 /* A column of whole numbers (counts) prints without decimals. */
 static int is_count_col(const saydo_table_t *t, int c)
 {
+    static const char *counts[] = {"misaligned_", "stated_ties"};
     const char *n = t->col_name[c];
-    return n[0] == 'n' && (n[1] == '\0' || n[1] == '_');
+    if (n[0] == 'n' && (n[1] == '\0' || n[1] == '_')) return 1;
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (strncmp(n, counts[i], strlen(counts[i])) == 0) return 1;
+    return 0;
 }
 
 static void cell_text(const saydo_table_t *t, int c, size_t r, int digits, char *buf, size_t cap)
