@@ -26,6 +26,10 @@
  *  - cohens_h = 2 asin sqrt(cs) - 2 asin sqrt(cs_baseline) with the normal
  *    interval h -/+ z sqrt(1/n + 1/n_baseline) (independent-samples
  *    variance, conservative for paired data).
+ *  - odds_ratio = n_ic / n_ci, the paired (conditional) odds of becoming
+ *    consistent rather than inconsistent, with the exact interval from
+ *    McNemar's binomial (Clopper-Pearson on n_ic / (n_ic + n_ci), mapped
+ *    p -> p / (1 - p)); +inf when n_ci = 0 < n_ic, NaN when both are 0.
  *  - with rounds: cochran_q / cochran_df / cochran_p / n_cochran, Cochran's Q
  *    of consistency across the baseline and every compared condition of the
  *    row's method, on the units (model, item, trial, variant) kept in all of

@@ -12,6 +12,7 @@ int saydo_cmd_score(int argc, char **argv);
 int saydo_cmd_compare(int argc, char **argv);
 int saydo_cmd_simulate(int argc, char **argv);
 int saydo_cmd_table(int argc, char **argv);
+int saydo_cmd_power(int argc, char **argv);
 
 /* shared helpers (cli_util.c) */
 /** Prints "saydo CMD: <detail>" for the latest error and returns 1. */

@@ -21,6 +21,7 @@ static const cmd_t commands[] = {
     {saydo_cmd_score, "score", "pair the two sides and compute CS, PCS, JSD, KL ... by group"},
     {saydo_cmd_table, "table", "paper tables: metric x rows x columns with CIs and tests (LaTeX, Markdown, ...)"},
     {saydo_cmd_compare, "compare", "what aligned checkpoints changed against a baseline: deltas, change rates, tests"},
+    {saydo_cmd_power, "power", "items needed, or the smallest difference a study can detect (paired or not)"},
     {NULL, "Data", NULL},
     {saydo_cmd_simulate, "simulate", "write response logs with planted truth (the demo's input)"},
 };

@@ -134,7 +134,7 @@ typedef struct {
     int32_t a;
     int direct;   /* 0: side 1 trained, 1: side 2, -1 unknown */
     double n_pairs, n_kept_b, n_kept, n_paired;
-    saydo_stats_ci_t cs_b, cs, dcs, pcs_b, pcs, dpcs, wch, dch, dir, ind, h;
+    saydo_stats_ci_t cs_b, cs, dcs, pcs_b, pcs, dpcs, wch, dch, dir, ind, h, odds;
     double n_wc, n_wx, n_dc, n_dx, n_cc, n_ci, n_ic, n_ii, to_c, away;
     double p_exact, p_mid, p_chi2, p_adj, q, q_df, q_p, q_n;
 } row_t;
@@ -270,6 +270,17 @@ static saydo_status row_figures(const saydo_data_t *d, const saydo_pairs_t *p, c
         w->p_exact = w->p_mid = w->p_chi2 = NAN;
     }
     w->p_adj = NAN;
+    /* the paired (conditional) odds ratio n_ic / n_ci of becoming consistent,
+     * with the exact interval of McNemar's binomial: n_ic ~ Bin(n_ic + n_ci,
+     * OR / (1 + OR)), Clopper-Pearson on that share, mapped p -> p / (1 - p) */
+    {
+        saydo_stats_ci_t sh = saydo_stats_clopper_pearson_ci((size_t)w->n_ic, (size_t)(w->n_ic + w->n_ci),
+                                                             o->delta_ci.level);
+        w->odds.est = w->n_ci > 0 ? w->n_ic / w->n_ci : w->n_ic > 0 ? INFINITY : NAN;
+        w->odds.lo = sh.lo / (1 - sh.lo);
+        w->odds.hi = sh.hi < 1 ? sh.hi / (1 - sh.hi) : INFINITY;
+        if (isnan(sh.lo)) w->odds.lo = w->odds.hi = NAN;
+    }
     w->h = saydo_stats_cohens_h_ci((size_t)n_match, (size_t)w->n_kept, (size_t)n_match_b, (size_t)w->n_kept_b,
                                    o->delta_ci.level);
 cleanup:
@@ -296,7 +307,7 @@ static const col_spec_t head_cols[] = {
     NUM("n_cc", n_cc), NUM("n_ci", n_ci), NUM("n_ic", n_ic), NUM("n_ii", n_ii),
     NUM("to_consistent_rate", to_c), NUM("away_rate", away),
     NUM("mcnemar_p", p_exact), NUM("mcnemar_midp", p_mid), NUM("mcnemar_chi2_p", p_chi2), NUM("p_adjusted", p_adj),
-    CI("cohens_h", h),
+    CI("cohens_h", h), CI("odds_ratio", odds),
 };
 static const col_spec_t q_cols[] = {
     NUM("cochran_q", q), NUM("cochran_df", q_df), NUM("cochran_p", q_p), NUM("n_cochran", q_n),

@@ -63,6 +63,9 @@ for name, ref in gold["rows"].items():
             continue
         for part, want in zip(("", "_lo", "_hi"), ref[k]):
             close(f"{name} {k}{part}", r[k + part], want)
+    if "odds_ratio" in ref:   # both discordant counts non-zero
+        for part, want in zip(("", "_lo", "_hi"), ref["odds_ratio"]):
+            close(f"{name} odds_ratio{part}", r["odds_ratio" + part], want)
     # bootstrap intervals, paired over items
     lo, hi = ref["delta_pcs_bca"]
     tol = max(1e-5, 0.02 * (hi - lo))

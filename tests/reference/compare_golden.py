@@ -160,6 +160,10 @@ def main():
         h = float(proportion_effectsize(r["cs"][0], r["cs_baseline"][0]))
         half = Z * math.sqrt(1 / r["n_kept"] + 1 / r["n_kept_baseline"])
         r["cohens_h"] = [h, h - half, h + half]
+        # paired odds ratio n_ic / n_ci, exact: Clopper-Pearson on n_ic / (n_ic + n_ci), p -> p / (1 - p)
+        if r["n_ci"] > 0 and r["n_ic"] > 0:
+            lo, hi = proportion_confint(r["n_ic"], r["n_ic"] + r["n_ci"], alpha=1 - LEVEL, method="beta")
+            r["odds_ratio"] = [r["n_ic"] / r["n_ci"], lo / (1 - lo), hi / (1 - hi)]
         # paired bootstrap over items (one pair per item here)
         sa, na = c.match.astype(float).where(c.kept, 0).to_numpy(), c.kept.astype(float).to_numpy()
         sb, nb = b.match.astype(float).where(b.kept, 0).to_numpy(), b.kept.astype(float).to_numpy()
