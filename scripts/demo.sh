@@ -59,9 +59,11 @@ if [ -f "$va/gpt-4o-mini_t1.csv" ] && [ -d "$sr/prompts" ]; then
   rm -rf "$out/sr_replies"
   "$SAYDO" ingest -q "$va/gpt-4o-mini_t1.csv" "$va/gpt-4o-mini_task2_choices.csv" -o "$out/va.h5" 2>/dev/null
   paper_table "$out/va.h5" valueaction
+  paper_table "$out/va.h5" valueaction_topic
   "$SAYDO" simulate --study stated-revealed --design "$sr" -o "$out/sr_replies" --models 3 -q
   find "$out/sr_replies" -name '*.json' -print0 | xargs -0 "$SAYDO" ingest -q -f statedrevealed -o "$out/sr.h5" 2>/dev/null
   paper_table "$out/sr.h5" stated_revealed
+  paper_table "$out/sr.h5" stated_revealed_pivot
 else
   echo "== 5. skipped: ../shared/valueaction_data or statedrevealed_data not found"
 fi

@@ -43,7 +43,7 @@ static void csv_field(FILE *f, const char *s)
 /* A column of whole numbers (counts) prints without decimals. */
 static int is_count_col(const saydo_table_t *t, int c)
 {
-    static const char *counts[] = {"misaligned_", "stated_ties"};
+    static const char *counts[] = {"misaligned_", "stated_ties", "rank", "tied"};
     const char *n = t->col_name[c];
     if (n[0] == 'n' && (n[1] == '\0' || n[1] == '_')) return 1;
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
