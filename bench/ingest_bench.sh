@@ -6,10 +6,15 @@
 #
 # A missing LOG is generated first with ../shared/bench/gen_logs.py --models 4
 # --conditions 3 --items 50000 --trials 2 (2.4M lines, 522 MB). Every run is
-# timed with /usr/bin/time -v (wall seconds, peak resident memory):
+# timed with /usr/bin/time -v (wall seconds, user + system CPU seconds, peak
+# resident memory); each saydo run is repeated BENCH_REPS times (default 5)
+# and the medians are reported (peak memory: the largest), because wall time
+# on a shared machine drifts with the load:
 #   saydo ingest          the default: JSONL parsed on one thread per CPU, the
 #                         writing (dedupe, HDF5, deflate) on one more
-#   saydo ingest -j 1     one parse thread + the writing thread
+#   saydo ingest -j 1     one parse thread + the writing thread (--threads 1): its
+#                         "CPU MB/s" (file bytes / user + system seconds) is the
+#                         one-core figure, steady under load where wall time is not
 #   saydo ingest, 1 core  the default pinned to one CPU with taskset
 #   saydo parse only      bench/parse_bench.c, one thread, no store: the chunk parser over
 #                         a mapping of the file (what each ingest parse thread runs), and
@@ -55,7 +60,8 @@ gcc -O2 -I"$here/include" -I"$here/src" -I"$build/generated" "$here/bench/parse_
 bytes=$(stat -c %s "$log")
 mb=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}')
 lines=$(wc -l < "$log")
-echo "log: $log, $lines lines, $mb MB; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "log: $log, $lines lines, $mb MB; $(nproc) CPUs; load average $load_before" >&2
 cat "$log" > /dev/null   # warm the page cache
 
 # timed NAME CMD...: runs CMD under /usr/bin/time -v; sets secs_NAME, cpu_NAME (user + system s) and peak_NAME (MB)
@@ -75,12 +81,34 @@ timed() {
     echo "  $name: ${wall}s wall, ${cpu}s CPU, peak ${peak} MB" >&2
 }
 
+# median of the arguments
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+# timed_reps NAME STORE CMD...: timed, BENCH_REPS times (STORE removed before each run); medians of
+# wall and CPU seconds, the largest peak
+reps=${BENCH_REPS:-5}
+timed_reps() {
+    local name=$1 store=$2 w=() c=() p=() r v
+    shift 2
+    for ((r = 0; r < reps; r++)); do
+        rm -f "$store" "$store".*
+        timed "$name" "$@"
+        v=secs_$name; w+=("${!v}")
+        v=cpu_$name; c+=("${!v}")
+        v=peak_$name; p+=("${!v}")
+    done
+    printf -v "secs_$name" '%s' "$(median "${w[@]}")"
+    printf -v "cpu_$name" '%s' "$(median "${c[@]}")"
+    printf -v "peak_$name" '%s' "$(printf '%s\n' "${p[@]}" | sort -g | tail -1)"
+    echo "  $name, median of $reps: $(median "${w[@]}") s wall (${w[*]}), $(median "${c[@]}") s CPU (${c[*]})" >&2
+}
+
 rm -f "$out"/s*.h5 "$out"/s*.h5.*
 echo "saydo" >&2
-timed saydo "$saydo" ingest -q "$log" -o "$out/s.h5"
-timed saydo_j1 "$saydo" ingest -q -j 1 "$log" -o "$out/s1.h5"
+timed_reps saydo "$out/s.h5" "$saydo" ingest -q "$log" -o "$out/s.h5"
+timed_reps saydo_j1 "$out/s1.h5" "$saydo" ingest -q -j 1 "$log" -o "$out/s1.h5"
 if command -v taskset > /dev/null; then
-    timed saydo_core1 taskset -c 0 "$saydo" ingest -q "$log" -o "$out/sc.h5"
+    timed_reps saydo_core1 "$out/sc.h5" taskset -c 0 "$saydo" ingest -q "$log" -o "$out/sc.h5"
 else
     secs_saydo_core1=""
     peak_saydo_core1=""
@@ -153,13 +181,15 @@ orx() { [ -n "$1" ] && printf '%s' "$1" || printf -- "-"; }
 echo
 echo "## JSONL -> stored columns: $log ($lines lines, $mb MB; saydo stored $n_saydo records)"
 echo
-echo "| stage | peer s | peer MB/s | peer CPU s | peer peak MB | saydo s | saydo MB/s | saydo CPU s | saydo peak MB | peer/saydo |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| stage | peer s | peer MB/s | peer CPU s | peer peak MB | saydo s | saydo MB/s | saydo CPU s | saydo CPU MB/s | saydo peak MB | peer/saydo |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 row() {   # label, peer secs, peer cpu, peer peak, saydo secs, saydo cpu, saydo peak
-    echo "| $1 | $(orx "$2") | $(rate "$2") | $(orx "$3") | $(orx "$4") | $(orx "$5") | $(rate "$5") | $(orx "$6") | $(orx "$7") | $(ratio "$2" "$5") |"
+    echo "| $1 | $(orx "$2") | $(rate "$2") | $(orx "$3") | $(orx "$4") | $(orx "$5") | $(rate "$5") | $(orx "$6") | $(rate "$6") | $(orx "$7") | $(ratio "$2" "$5") |"
 }
 row "pandas read_json + json_normalize + h5py vs saydo ingest" "$secs_pandas" "$cpu_pandas" "$peak_pandas" \
     "$secs_saydo" "$cpu_saydo" "$peak_saydo"
+row "pandas read stage vs saydo ingest -j 1 (one parse thread + writer)" "$secs_pandas" "$cpu_pandas" \
+    "$peak_pandas" "$secs_saydo_j1" "$cpu_saydo_j1" "$peak_saydo_j1"
 row "DuckDB read_json + CHECKPOINT vs saydo ingest" "$secs_duck" "$cpu_duck" "$peak_duck" \
     "$secs_saydo" "$cpu_saydo" "$peak_saydo"
 row "DuckDB vs saydo ingest -j 1 (one parse thread + writer)" "$secs_duck" "$cpu_duck" "$peak_duck" \
@@ -171,5 +201,7 @@ row "saydo parse only (one thread, saydo_reader_next, no store)" "" "" "" "$secs
 echo
 echo "peer/saydo: how many times longer the peer took. Seconds are wall time of the stage (pandas: timed inside"
 echo "the process; DuckDB: its ingest_s); CPU s is user + system of the whole process (DuckDB: ingest and scoring)."
+echo "saydo: medians of $reps runs. saydo CPU MB/s = file bytes / CPU s: the one-core rate of the -j 1 row."
 echo "Peak memory: /usr/bin/time -v maximum resident set size of the process."
-echo "Load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (other work on the machine slows every row)."
+echo "Load average before / after the runs: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (other work on"
+echo "the machine slows every row)."

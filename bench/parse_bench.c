@@ -3,8 +3,10 @@
  *
  *   parse_bench FILE [format]   the ordinary reader (read(2) into a line buffer)
  *   parse_bench FILE mapped     the JSONL chunk parser over a read-only mapping of
- *                               the whole file, one thread: what each parse thread
- *                               of `saydo ingest` runs */
+ *                               the whole file, one thread: the line parser each parse
+ *                               thread of `saydo ingest` runs (the ingest itself reads
+ *                               its ranges with pread(2)); prints how many lines the
+ *                               shape fast path took (SAYDO_JSONL_SHAPES=0: none) */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +57,8 @@ static int mapped(const char *path)
         b = e;
     }
     double s = now() - t0;
-    printf("%ld records, %ld bad, %.3f s, %.1f MB/s (mapped)\n", n, bad, s, (double)sb.st_size / 1e6 / s);
+    printf("%ld records, %ld bad, %.3f s, %.1f MB/s (mapped), %lld lines by shape\n", n, bad, s,
+           (double)sb.st_size / 1e6 / s, (long long)saydo_jsonl_chunk_shape_hits(c));
     saydo_jsonl_chunk_free(c);
     munmap((void *)map, (size_t)sb.st_size);
     close(fd);

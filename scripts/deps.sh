@@ -2,7 +2,8 @@
 # Installs the Debian packages saydo builds, tests and benchmarks with,
 # when any is missing. Safe to run again: it does nothing when all are there.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config zlib1g-dev
+# time: /usr/bin/time -v, which the hostile-input tests' peak-RSS bounds use
+pkgs=(build-essential cmake pkg-config zlib1g-dev time
       libgsl-dev libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev libyajl-dev
       libzip-dev libzstd-dev libxxhash-dev
       python3 python3-numpy python3-scipy python3-h5py python3-pandas python3-statsmodels)

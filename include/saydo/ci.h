@@ -128,14 +128,16 @@ saydo_status saydo_ci_ratios(saydo_ci_ctx_t *ctx, const saydo_ci_clusters_t *cl,
                              saydo_stats_ci_t *out) SAYDO_MUST_CHECK;
 
 /**
- * Adds interval columns to a table made by saydo_score_table() from the same
+ * Adds interval columns to a table made by saydo_score_table() or
+ * saydo_score_table_ex() (with or without the overall row) from the same
  * pairs and groups: `X_lo`, `X_hi` right after each of cs, pcs, kl_12,
  * kl_21, jsd, entropy_1, entropy_2 and tvd present, then `ci_method`,
  * `ci_level`, `n_resamples` (NaN for analytic methods) and `seed` (the base
  * seed as text; row k used seed + k, the overall row seed + n_groups), plus
  * `ci_strata` when stratified, and a title saying the same for text output.
  * Clusters are (model, condition, item, variant) inside each group; the
- * overall row resamples all clusters together.
+ * overall row resamples all clusters together. Leaving the overall row out
+ * changes no other row's interval.
  * @param d  the store's data
  * @param p  the pairs the table was made from
  * @param g  the groups the table was made from

@@ -30,14 +30,15 @@ typedef struct saydo_pair_opts {
     saydo_pair_unit unit;
     double kl_eps;               /* additive smoothing for KL (default SAYDO_KL_EPS_DEFAULT) */
     double log_base;             /* for KL, JSD and entropy; PCS is always base 2 (default 2) */
-    int skip_extra;              /* 1: compute only match, PCS and JSD per pair (KL, entropy, TVD NaN) */
-    int skip_jsd;                /* 1: JSD per pair NaN too (with skip_extra, the NaN figures share one
-                                    array: saydo_pairs_free() knows) */
+    int skip_extra;              /* 1: compute only match, PCS and JSD per pair (kl12, kl21, h1, h2 and
+                                    tvd are NULL) */
+    int skip_jsd;                /* 1: no JSD per pair either (jsd is NULL) */
 } saydo_pair_opts_t;
 
 void saydo_pair_opts_default(saydo_pair_opts_t *o);
 
-/** Paired records and their per-pair metrics (NaN where a figure does not apply). */
+/** Paired records and their per-pair metrics (NaN where a figure does not
+ *  apply; a figure the options skip has no array: NULL). */
 typedef struct saydo_pairs {
     size_t n;
     int side1, side2;            /* codes into the store's sides */
@@ -79,6 +80,29 @@ saydo_status saydo_metrics_parse(const char *list, unsigned *flags) SAYDO_MUST_C
  *  kl_12, kl_21, jsd, entropy_1, entropy_2, tvd, and per-pair quantiles (jsd_p05 ... pcs_p95). */
 saydo_status saydo_score_table(const saydo_data_t *d, const saydo_pairs_t *p, const saydo_groups_t *g,
                                unsigned metrics, saydo_table_t **out) SAYDO_MUST_CHECK;
+/** saydo_score_table() with the overall row optional: overall = 0 gives the
+ *  group rows alone (the same values as with it). saydo_score_ci_add() takes
+ *  either table and gives group row k seed S + k in both. */
+saydo_status saydo_score_table_ex(const saydo_data_t *d, const saydo_pairs_t *p, const saydo_groups_t *g,
+                                  unsigned metrics, int overall, saydo_table_t **out) SAYDO_MUST_CHECK;
+
+/**
+ * The table of saydo_score_table_ex() (same bits) straight from the records,
+ * without per-pair arrays in memory: pairing, figures, grouping and the sums
+ * in one pass over blocks of records (pairing and figures in parallel, the
+ * sums in record order). It covers one pair per trial whose side-1 records
+ * all have their partner next to them (as logs write them), metrics among
+ * cs, pcs and jsd (o->skip_extra set), and --by fields with fewer codes than
+ * records + 65,536; otherwise *out is NULL and the result is SAYDO_OK: then
+ * use saydo_pairs_build(), saydo_groups_build() and saydo_score_table_ex().
+ * @param info  out: side1, side2, n, unpaired1, unpaired2 as saydo_pairs_build()
+ *              gives them; no arrays (nothing to free)
+ * @return SAYDO_OK, SAYDO_E_INVAL (unknown side or field), SAYDO_E_NOMEM
+ * Ownership: the caller frees *out with saydo_table_free().
+ */
+saydo_status saydo_score_table_direct(const saydo_data_t *d, const saydo_pair_opts_t *o, const char *const *fields,
+                                      int n_fields, unsigned metrics, int overall, saydo_table_t **out,
+                                      saydo_pairs_t *info) SAYDO_MUST_CHECK;
 
 #ifdef __cplusplus
 }

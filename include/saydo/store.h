@@ -36,11 +36,17 @@ saydo_status saydo_writer_open(const char *path, const saydo_writer_opts_t *opts
 
 /** Whether a source with this SHA-256 (hex) was ingested already. */
 int saydo_writer_has_source(const saydo_writer_t *w, const char *sha256_hex);
+/** 0 when no source of the store (committed or pending) is `bytes` long, so
+ *  a file of that size cannot be one of them and its hash can wait; 1 when
+ *  one is, or when the store does not record sizes. */
+int saydo_writer_may_hold_size(const saydo_writer_t *w, int64_t bytes);
 
 /** Provenance of one ingested source; counts are filled by the caller. */
 typedef struct saydo_source_info {
     const char *file, *sha256, *format, *model, *condition;
     int64_t lines, bytes, records, quarantined, duplicates, blank;
+    const char *meta;   /* what the reader found in the file about itself (a JSON object: model, task,
+                           harness, version, config ...), or NULL; stored in /provenance/meta */
 } saydo_source_info_t;
 
 /** Starts a source: records added until saydo_writer_end_source() belong to it. */
@@ -111,11 +117,31 @@ typedef struct saydo_data {
     size_t n_sources;
     saydo_strs_t src_file, src_sha256, src_format, src_time, src_version;
     int64_t *src_lines, *src_records, *src_quarantined, *src_duplicates, *src_row_start, *src_row_end;
+    /* what each file said about itself (reader metadata as a JSON object), "" when nothing
+       (and for sources of stores written before the column existed) */
+    saydo_strs_t src_meta;
 } saydo_data_t;
 
 /** Reads a whole store. On a damaged or foreign file returns SAYDO_E_SCHEMA
  *  with the reason. Free with saydo_data_free(). */
 saydo_status saydo_store_read(const char *path, saydo_data_t **out) SAYDO_MUST_CHECK;
+
+/** Record columns saydo_store_read_cols() reads besides the ones pairing
+ *  needs (model, condition, item, trial, variant, side, choice, option_map:
+ *  always read). */
+enum {
+    SAYDO_COLS_PAIRING = 0,
+    SAYDO_COL_LOGP = 1 << 0,        /* logp (PCS, JSD, KL, entropy, TVD) */
+    SAYDO_COL_N_OPTIONS = 1 << 1,   /* n_options (trials pooled per item, export, study measures) */
+    SAYDO_COL_BATCH = 1 << 2,       /* batch */
+    SAYDO_COLS_ALL = 0x7,
+};
+
+/** saydo_store_read() of the record columns in cols only (SAYDO_COL_*
+ *  flags): a column left out is NULL (logp: K = 0 too) and not validated;
+ *  everything else is as saydo_store_read() gives it. Free with
+ *  saydo_data_free(). */
+saydo_status saydo_store_read_cols(const char *path, unsigned cols, saydo_data_t **out) SAYDO_MUST_CHECK;
 void saydo_data_free(saydo_data_t *d);
 
 /* ---- results ---------------------------------------------------------- */

@@ -29,6 +29,28 @@ static void json_list(const char *key, const saydo_strs_t *s, int comma)
     printf("]%s\n", comma ? "," : "");
 }
 
+/* What a file said about itself (/provenance/meta: the reader's JSON object,
+ * "" when nothing). Printed as a JSON object; as a string when a harness
+ * config in it kept a bare NaN/Infinity (Python's json.dumps writes them),
+ * so the output stays JSON any parser reads. */
+static void json_meta(const char *m)
+{
+    int bare = 0, in_str = 0;
+    for (const char *p = m; *p && !bare; p++) {
+        if (in_str) {
+            if (*p == '\\' && p[1]) p++;
+            else if (*p == '"') in_str = 0;
+        } else if (*p == '"') {
+            in_str = 1;
+        } else if (*p == 'N' || *p == 'I') {
+            bare = 1;
+        }
+    }
+    if (!*m) printf("null");
+    else if (m[0] != '{' || bare) json_str(m);
+    else fputs(m, stdout);
+}
+
 static void text_list(const char *key, const saydo_strs_t *s)
 {
     printf("%-11s %zu:", key, s->n);
@@ -49,7 +71,8 @@ int saydo_cmd_info(int argc, char **argv)
         else if (c == 'h') {
             puts("Usage: saydo info STORE [--format text|json]\n"
                  "What a store holds: models, conditions (with method, round, trained side), sides, variants,\n"
-                 "items by domain, trials, answer status counts, and the provenance of every ingest.");
+                 "items by domain, trials, answer status counts, and the provenance of every ingest (with what\n"
+                 "each harness log said about itself: model, task, harness version, task config).");
             return 0;
         } else return 2;
     }
@@ -116,9 +139,12 @@ int saydo_cmd_info(int argc, char **argv)
             printf(", \"saydo_version\": ");
             json_str(d->src_version.s[k]);
             printf(", \"lines\": %lld, \"records\": %lld, \"quarantined\": %lld, \"duplicates\": %lld, "
-                   "\"row_start\": %lld, \"row_end\": %lld}",
+                   "\"row_start\": %lld, \"row_end\": %lld",
                    (long long)d->src_lines[k], (long long)d->src_records[k], (long long)d->src_quarantined[k],
                    (long long)d->src_duplicates[k], (long long)d->src_row_start[k], (long long)d->src_row_end[k]);
+            printf(",\n     \"meta\": ");
+            json_meta(k < d->src_meta.n ? d->src_meta.s[k] : "");
+            printf("}");
         }
         printf("\n  ]\n}\n");
     } else {
@@ -144,11 +170,17 @@ int saydo_cmd_info(int argc, char **argv)
                (long long)n_missing, (long long)n_refused, (long long)n_unparsed);
         printf("logprobs    %lld records, %d option columns\n", (long long)n_logp, d->K);
         printf("provenance  %zu ingests:\n", d->n_sources);
-        for (size_t k = 0; k < d->n_sources; k++)
+        for (size_t k = 0; k < d->n_sources; k++) {
             printf("  %s  %s  %s  %lld lines, %lld records, %lld quarantined, %lld duplicates (hash %s, saydo %s)\n",
                    d->src_time.s[k], d->src_format.s[k], d->src_file.s[k], (long long)d->src_lines[k],
                    (long long)d->src_records[k], (long long)d->src_quarantined[k], (long long)d->src_duplicates[k],
                    d->src_sha256.s[k], d->src_version.s[k]);
+            /* what the file said about itself (model, task, harness ...); the task config makes it long */
+            const char *m = k < d->src_meta.n ? d->src_meta.s[k] : "";
+            size_t ml = strlen(m);
+            if (ml) printf("    the file says: %.*s%s\n", (int)(ml > 300 ? 300 : ml), m,
+                           ml > 300 ? " ... (all of it: saydo info --format json)" : "");
+        }
     }
     free(per_domain);
     saydo_data_free(d);

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "saydo/export.h"
 #include "saydo/ingest.h"
+#include "saydo/par.h"
 
 static void usage(FILE *f)
 {
@@ -14,8 +15,13 @@ static void usage(FILE *f)
           "Each file is committed whole or not at all; a file already ingested (same content hash) is skipped.\n\n"
           "Options:\n"
           "  -o, --output STORE      the store to create or append to (required)\n"
-          "  -f, --format NAME       jsonl, csv, wdct, valueaction-t1, valueaction-t2, valueaction-t2-log,\n"
-          "                          statedrevealed (default: sniffed from the content)\n"
+          "  -f, --format NAME       the reader (default: sniffed from the content, never the file name):\n"
+          "                          jsonl, csv, wdct, wdct-metrics, valueaction-t1, valueaction-t2,\n"
+          "                          valueaction-t2-log, statedrevealed, lmeval (lm-evaluation-harness\n"
+          "                          --log_samples), inspect (inspect_ai .eval/.json log), batch (OpenAI Batch\n"
+          "                          output, Anthropic Message Batches results), helm (HELM run directory or\n"
+          "                          its scenario_state.json); lmeval-results, helm-aux (files beside the logs\n"
+          "                          with no per-sample records: recognised, nothing ingested)\n"
           "  -m, --model NAME        model for files whose rows name none (WDCT result CSV: inferred from the name)\n"
           "  -c, --condition NAME    condition (checkpoint) for such files (default: base)\n"
           "      --trained-side SIDE the side an aligned checkpoint was trained on (word, deed, ...)\n"
@@ -104,9 +110,12 @@ int saydo_cmd_ingest(int argc, char **argv)
     }
     saydo_ingest_file_t *res = calloc((size_t)nfiles, sizeof *res);
     if (!res) return saydo_cli_fail("ingest", SAYDO_E_NOMEM);
-    saydo_status st = saydo_ingest_files(store, (const char *const *)argv + optind, nfiles, &o, res);
+    /* the MPI build under mpirun: the files are split across ranks and rank 0 reports (core/ingest_mpi.h) */
+    saydo_status st = saydo_par_init(&argc, &argv);
+    if (st == SAYDO_OK) st = saydo_ingest_files(store, (const char *const *)argv + optind, nfiles, &o, res);
+    const int report = saydo_par_rank() == 0;
     int64_t tot_q = 0, tot_dup = 0;
-    for (int i = 0; i < nfiles; i++) {
+    for (int i = 0; report && i < nfiles; i++) {
         saydo_ingest_file_t *r = &res[i];
         if (!r->path) break;
         if (r->skipped) {
@@ -126,7 +135,7 @@ int saydo_cmd_ingest(int argc, char **argv)
                        (long long)tot_q, store);
     if (tot_dup) fprintf(stderr, "saydo ingest: %lld duplicate records (same model, condition, item, side, trial, "
                                  "variant) were not stored twice\n", (long long)tot_dup);
-    if (st < 0) rc = saydo_cli_fail("ingest", st);
+    if (st < 0) rc = report ? saydo_cli_fail("ingest", st) : 1;
     else rc = 0;
     free(res);
     if (map_path) saydo_fieldmap_free(&map);

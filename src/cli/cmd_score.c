@@ -1,6 +1,8 @@
 /* saydo score STORE --by model,domain --metrics cs,pcs,kl [--format text|csv|json] */
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/commands.h"
@@ -11,6 +13,75 @@
 #include "saydo/par.h"
 #include "saydo/print.h"
 #include "saydo/score.h"
+
+/* --timings (or SAYDO_TIMINGS=1): wall and CPU seconds (user + system, all
+ * threads) and page faults of each stage, on stderr, so a benchmark can set
+ * the stage alone (pairing + figures) against a peer's stage alone.
+ * --timings=R (SAYDO_TIMINGS=R) runs the stage R times in the process, as the
+ * peer's stage is timed (bench/pandas_stage.py: best of 3 on a data frame in
+ * memory): the first run meets fresh memory, later ones partly reuse what
+ * the run before freed. */
+typedef struct {
+    double wall, cpu, faults;
+} stamp_t;
+
+static stamp_t stamp_now(void)
+{
+    struct timespec ts;
+    struct rusage ru;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    getrusage(RUSAGE_SELF, &ru);
+    stamp_t s = {(double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec,
+                 (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec),
+                 (double)ru.ru_minflt + (double)ru.ru_majflt};
+    return s;
+}
+
+enum { ST_READ, ST_PAIR, ST_GROUP, ST_METRICS, ST_BOOT, ST_PRINT, N_STAGES };
+static const char *const stage_names[N_STAGES] = {"read", "pair", "group", "metrics", "bootstrap", "print"};
+
+static void timings_print(const stamp_t *t, const stamp_t *pair0)
+{
+    /* t[0] is the start, t[k + 1] the end of stage k; the pair stage starts at
+     * *pair0 (after the extra stage runs of --timings=R) */
+    fputs("saydo score: timings (wall s / CPU s / page faults):", stderr);
+    for (int k = 0; k < N_STAGES; k++) {
+        const stamp_t *a = k == ST_PAIR ? pair0 : &t[k];
+        fprintf(stderr, " %s %.4f/%.4f/%.0f", stage_names[k], t[k + 1].wall - a->wall, t[k + 1].cpu - a->cpu,
+                t[k + 1].faults - a->faults);
+    }
+    fprintf(stderr, "; stage (pair+group+metrics) %.4f/%.4f/%.0f; total %.4f/%.4f/%.0f\n",
+            t[ST_METRICS + 1].wall - pair0->wall, t[ST_METRICS + 1].cpu - pair0->cpu,
+            t[ST_METRICS + 1].faults - pair0->faults, t[N_STAGES].wall - t[0].wall, t[N_STAGES].cpu - t[0].cpu,
+            t[N_STAGES].faults - t[0].faults);
+}
+
+/* The stage: pairs, groups and the score table. With direct, the table comes
+ * from saydo_score_table_direct() when that covers the case (*p and *g stay
+ * NULL, *info holds the pair counts), else through the per-pair arrays. ts
+ * (or NULL) gets the end stamps of the pair, group and metrics stages. */
+static saydo_status score_stage(const saydo_data_t *d, const saydo_pair_opts_t *po, char **fields, int nf,
+                                const char **where, int n_where, unsigned metrics, int overall, int direct,
+                                saydo_pairs_t **p, saydo_groups_t **g, saydo_table_t **t, saydo_pairs_t *info,
+                                stamp_t *ts)
+{
+    saydo_status st = SAYDO_OK;
+    memset(info, 0, sizeof *info);
+    if (direct && (st = saydo_score_table_direct(d, po, (const char *const *)fields, nf, metrics, overall, t, info)) < 0)
+        return st;
+    if (*t) {   /* one pass did all three */
+        if (ts) ts[ST_PAIR + 1] = ts[ST_GROUP + 1] = ts[ST_METRICS + 1] = stamp_now();
+        return SAYDO_OK;
+    }
+    if ((st = saydo_pairs_build(d, po, p)) < 0 || (st = saydo_cli_select_pairs(d, *p, where, n_where)) < 0) return st;
+    if (ts) ts[ST_PAIR + 1] = stamp_now();
+    if ((st = saydo_groups_build(d, *p, (const char *const *)fields, nf, g)) < 0) return st;
+    if (ts) ts[ST_GROUP + 1] = stamp_now();
+    if ((st = saydo_score_table_ex(d, *p, *g, metrics, overall, t)) < 0) return st;
+    if (ts) ts[ST_METRICS + 1] = stamp_now();
+    return SAYDO_OK;
+}
 
 static void usage(FILE *f)
 {
@@ -30,6 +101,10 @@ static void usage(FILE *f)
           "      --digits N         decimals in text output (default 4)\n"
           "      --threads N        threads (default 0: every core); the output is the same for any N\n"
           "      --save NAME        also store the table as /results/NAME in STORE\n"
+          "      --no-overall       leave out the overall row (\"(all)\"); the group rows do not change\n"
+          "      --timings[=R]      print wall and CPU seconds of each stage (read, pair, group, metrics,\n"
+          "                         bootstrap, print) to stderr; R > 1 runs pair+group+metrics R times\n"
+          "                         and prints each run (a benchmark aid); also SAYDO_TIMINGS=R\n"
           "Intervals (columns X_lo, X_hi after each of cs, pcs, kl, jsd, entropy, tvd):\n"
           "      --ci METHOD        percentile, basic or bca: bootstrap over item clusters (the pairs of\n"
           "                         one model, condition, item and variant move together); wilson or\n"
@@ -65,10 +140,15 @@ int saydo_cmd_score(int argc, char **argv)
         {"save", required_argument, NULL, 7}, {"threads", required_argument, NULL, 30}, {"help", no_argument, NULL, 'h'},
         {"ci", required_argument, NULL, 8}, {"resamples", required_argument, NULL, 9},
         {"seed", required_argument, NULL, 10}, {"level", required_argument, NULL, 11},
-        {"strata", required_argument, NULL, 12}, {NULL, 0, NULL, 0}};
+        {"strata", required_argument, NULL, 12}, {"no-overall", no_argument, NULL, 13},
+        {"timings", optional_argument, NULL, 14}, {NULL, 0, NULL, 0}};
     const char *by = "model,condition,domain", *metrics_s = "cs,pcs", *format_s = "text", *save = NULL;
-    const char *where[16];
-    int n_where = 0, digits = 4, c, rc = 1;
+    const char *where[16] = {NULL};
+    int n_where = 0, digits = 4, c, rc = 1, overall = 1;
+    const char *tenv = getenv("SAYDO_TIMINGS");
+    int timings = tenv ? atoi(tenv) : 0;   /* 0: none; R >= 1: R runs of the stage */
+    stamp_t ts[N_STAGES + 1];
+    ts[0] = stamp_now();
     char *sides_buf = NULL, *by_buf = NULL;
     saydo_pair_opts_t po;
     saydo_pair_opts_default(&po);
@@ -124,6 +204,11 @@ int saydo_cmd_score(int argc, char **argv)
         }
         case 11: cio.level = strtod(optarg, NULL); ci_bad |= !(cio.level > 0 && cio.level < 1); break;
         case 12: cio.strata = optarg; break;
+        case 13: overall = 0; break;
+        case 14:
+            timings = optarg ? atoi(optarg) : 1;
+            if (timings < 1) { usage(stderr); return 2; }
+            break;
         case 30:
             if (saydo_cli_threads("score", optarg) < 0) return 2;
             break;
@@ -154,24 +239,62 @@ int saydo_cmd_score(int argc, char **argv)
     int nf = saydo_cli_split(by, fields, 16, &by_buf);
     po.skip_extra = !(metrics & (SAYDO_M_KL | SAYDO_M_ENTROPY | SAYDO_M_TVD | SAYDO_M_QUANTILES));
     po.skip_jsd = !(metrics & (SAYDO_M_JSD | SAYDO_M_QUANTILES));
-    if ((st = saydo_store_read(store, &d)) < 0 || (st = saydo_pairs_build(d, &po, &p)) < 0 ||
-        (st = saydo_cli_select_pairs(d, p, where, n_where)) < 0 ||
-        (st = saydo_groups_build(d, p, (const char *const *)fields, nf, &g)) < 0 ||
-        (st = saydo_score_table(d, p, g, metrics, &t)) < 0 ||
-        (cio.method != SAYDO_CI_NONE && (st = saydo_score_ci_add(d, p, g, &cio, &t)) < 0)) {
+    /* only the columns these figures need: no batch, and no logp without PCS
+     * or a divergence; n_options is small and read (and checked) anyway, so a
+     * damaged one is refused as by every command (tests/cli/hostile_store.sh) */
+    unsigned cols = SAYDO_COLS_PAIRING | SAYDO_COL_N_OPTIONS;
+    if (metrics & ~(unsigned)SAYDO_M_CS) cols |= SAYDO_COL_LOGP;
+    if ((st = saydo_store_read_cols(store, cols, &d)) < 0) {
         rc = saydo_cli_fail("score", st);
         goto done;
     }
+    ts[ST_READ + 1] = stamp_now();
+    /* no intervals and no --where: the table straight from the records, no per-pair arrays */
+    const int direct = cio.method == SAYDO_CI_NONE && n_where == 0;
+    for (int rep = 1; rep < timings; rep++) {   /* --timings=R: the stage R - 1 times before the real run */
+        saydo_pairs_t *p0 = NULL, info0;
+        saydo_groups_t *g0 = NULL;
+        saydo_table_t *t0 = NULL;
+        stamp_t a = stamp_now();
+        st = score_stage(d, &po, fields, nf, where, n_where, metrics, overall, direct, &p0, &g0, &t0, &info0, NULL);
+        stamp_t b = stamp_now();
+        saydo_table_free(t0);
+        saydo_groups_free(g0);
+        saydo_pairs_free(p0);
+        if (st < 0) {
+            rc = saydo_cli_fail("score", st);
+            goto done;
+        }
+        fprintf(stderr, "saydo score: stage run %d of %d (pair+group+metrics%s): %.4f s wall, %.4f s CPU, %.0f page "
+                "faults\n", rep, timings, p0 ? "" : ", direct", b.wall - a.wall, b.cpu - a.cpu, b.faults - a.faults);
+    }
+    stamp_t pair0 = stamp_now();   /* the timed run's pair stage starts here */
+    saydo_pairs_t info;
+    if ((st = score_stage(d, &po, fields, nf, where, n_where, metrics, overall, direct, &p, &g, &t, &info, ts)) < 0) {
+        rc = saydo_cli_fail("score", st);
+        goto done;
+    }
+    const saydo_pairs_t *pc = p ? p : &info;   /* the pair counts */
+    if (cio.method != SAYDO_CI_NONE && (st = saydo_score_ci_add(d, p, g, &cio, &t)) < 0) {
+        rc = saydo_cli_fail("score", st);
+        goto done;
+    }
+    ts[ST_BOOT + 1] = stamp_now();
     if (saydo_par_rank() == 0) {
-        fprintf(stderr, "saydo score: %zu pairs of %s/%s", p->n, d->sides.s[p->side1], d->sides.s[p->side2]);
-        if (p->unpaired1 || p->unpaired2)
-            fprintf(stderr, "; %lld %s and %lld %s records found no partner", (long long)p->unpaired1,
-                    d->sides.s[p->side1], (long long)p->unpaired2, d->sides.s[p->side2]);
+        fprintf(stderr, "saydo score: %zu pairs of %s/%s", pc->n, d->sides.s[pc->side1], d->sides.s[pc->side2]);
+        if (pc->unpaired1 || pc->unpaired2)
+            fprintf(stderr, "; %lld %s and %lld %s records found no partner", (long long)pc->unpaired1,
+                    d->sides.s[pc->side1], (long long)pc->unpaired2, d->sides.s[pc->side2]);
         fputc('\n', stderr);
     }
     if ((st = saydo_table_print(stdout, t, fmt, digits)) < 0) {
         rc = saydo_cli_fail("score", st);
         goto done;
+    }
+    if (timings && saydo_par_rank() == 0) {
+        fflush(stdout);
+        ts[ST_PRINT + 1] = stamp_now();
+        timings_print(ts, &pair0);
     }
     if (save && saydo_par_rank() == 0) {
         if ((st = saydo_cli_save("score", store, save, t, argc, argv)) < 0) {

@@ -33,8 +33,10 @@ saydo_status saydo_cli_select_pairs(const saydo_data_t *d, saydo_pairs_t *p, con
             if (!listed(eq + 1, g->value[0][g->gid[i]])) continue;
             p->r1[q] = p->r1[i]; p->r2[q] = p->r2[i]; p->kept[q] = p->kept[i]; p->match[q] = p->match[i];
             p->c1[q] = p->c1[i]; p->c2[q] = p->c2[i]; p->n_trials[q] = p->n_trials[i];
-            p->pcs[q] = p->pcs[i]; p->jsd[q] = p->jsd[i]; p->kl12[q] = p->kl12[i]; p->kl21[q] = p->kl21[i];
-            p->h1[q] = p->h1[i]; p->h2[q] = p->h2[i]; p->tvd[q] = p->tvd[i];
+            /* the figures the pairing options skipped have no array */
+            double *fig[] = {p->pcs, p->jsd, p->kl12, p->kl21, p->h1, p->h2, p->tvd};
+            for (size_t f = 0; f < sizeof fig / sizeof fig[0]; f++)
+                if (fig[f]) fig[f][q] = fig[f][i];
             q++;
         }
         p->n = q;

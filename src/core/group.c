@@ -6,34 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "saydo/score.h"
+#include "core/score_impl.h"
 #include "util/bigmem.h"
 #include "util/try.h"
-
-typedef enum { G_MODEL, G_CONDITION, G_DOMAIN, G_VARIANT, G_METHOD, G_ROUND, G_TRAINED, G_ITEM, G_LABEL } gkind;
-
-typedef struct {
-    gkind kind;
-    int label;
-    size_t radix;   /* values + 1 (for "none") */
-} gfield_t;
-
-/* The field's value for a pair as a code in [0, radix): 0 = none. */
-static size_t code_of(const saydo_data_t *d, const gfield_t *f, int64_t r)
-{
-    int32_t it = d->item[r], c = d->condition[r];
-    switch (f->kind) {
-    case G_MODEL: return (size_t)d->model[r] + 1;
-    case G_CONDITION: return (size_t)c + 1;
-    case G_DOMAIN: return (size_t)(d->item_domain[it] + 1);
-    case G_VARIANT: return (size_t)d->variant[r] + 1;
-    case G_METHOD: return (size_t)(d->cond_method[c] + 1);
-    case G_ROUND: return (size_t)(d->cond_round[c] + 1);
-    case G_TRAINED: return (size_t)(d->cond_trained_side[c] + 1);
-    case G_ITEM: return (size_t)it + 1;
-    case G_LABEL: return (size_t)(d->item_label[f->label][it] + 1);
-    }
-    return 0;
-}
 
 static const char *text_of(const saydo_data_t *d, const gfield_t *f, size_t code, char *buf, size_t cap)
 {
@@ -75,35 +50,39 @@ void saydo_groups_free(saydo_groups_t *g)
     free(g);
 }
 
-saydo_status saydo_groups_build(const saydo_data_t *d, const saydo_pairs_t *p, const char *const *fields,
-                                int n_fields, saydo_groups_t **out)
+void gplan_free(gplan_t *gp)
+{
+    if (!gp) return;
+    for (int f = 0; gp->names && f < gp->n_fields; f++) free(gp->names[f]);
+    free(gp->names);
+    free(gp->f);
+    memset(gp, 0, sizeof *gp);
+}
+
+saydo_status gplan_build(const saydo_data_t *d, const char *const *fields, int n_fields, gplan_t *gp)
 {
     saydo_status st = SAYDO_OK;
-    saydo_groups_t *g = NULL;
-    gfield_t *gf = NULL;
-    uint64_t *code = NULL, *uniq = NULL;
-    *out = NULL;
-    SAYDO_NEW(g, 1);
-    SAYDO_NEW(gf, (size_t)n_fields);
-    SAYDO_NEW(g->field, (size_t)n_fields);
-    SAYDO_NEW(g->value, (size_t)n_fields);
-    g->n_fields = n_fields;
+    memset(gp, 0, sizeof *gp);
+    SAYDO_NEW(gp->f, (size_t)n_fields);
+    SAYDO_NEW(gp->names, (size_t)n_fields);
+    gp->n_fields = n_fields;
     static const struct { const char *name; gkind kind; } known[] = {
         {"model", G_MODEL}, {"condition", G_CONDITION}, {"domain", G_DOMAIN}, {"variant", G_VARIANT},
         {"method", G_METHOD}, {"round", G_ROUND}, {"trained_side", G_TRAINED}, {"item", G_ITEM}};
     double span = 1;
     for (int f = 0; f < n_fields; f++) {
-        g->field[f] = strdup(fields[f]);
-        SAYDO_FAIL_IF(!g->field[f], SAYDO_E_NOMEM, "out of memory");
+        gfield_t *gf = &gp->f[f];
+        gp->names[f] = strdup(fields[f]);
+        SAYDO_FAIL_IF(!gp->names[f], SAYDO_E_NOMEM, "out of memory");
         int found = 0;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-            if (strcmp(fields[f], known[k].name) == 0) { gf[f].kind = known[k].kind; found = 1; }
+            if (strcmp(fields[f], known[k].name) == 0) { gf->kind = known[k].kind; found = 1; }
         for (int l = 0; !found && l < d->n_labels; l++)
-            if (strcmp(fields[f], d->label_name[l]) == 0) { gf[f].kind = G_LABEL; gf[f].label = l; found = 1; }
+            if (strcmp(fields[f], d->label_name[l]) == 0) { gf->kind = G_LABEL; gf->label = l; found = 1; }
         SAYDO_FAIL_IF(!found, SAYDO_E_INVAL, "cannot group by '%s' (known: model, condition, domain, variant, method, "
                       "round, trained_side, item, and the store's labels)", fields[f]);
         size_t nvals = 0;
-        switch (gf[f].kind) {
+        switch (gf->kind) {
         case G_MODEL: nvals = d->models.n; break;
         case G_CONDITION: nvals = d->conditions.n; break;
         case G_DOMAIN: nvals = d->domains.n; break;
@@ -111,30 +90,79 @@ saydo_status saydo_groups_build(const saydo_data_t *d, const saydo_pairs_t *p, c
         case G_METHOD: nvals = d->methods.n; break;
         case G_TRAINED: nvals = d->sides.n; break;
         case G_ITEM: nvals = d->items.n; break;
-        case G_LABEL: nvals = d->label_values[gf[f].label].n; break;
+        case G_LABEL: nvals = d->label_values[gf->label].n; break;
         case G_ROUND:
             for (size_t c = 0; c < d->conditions.n; c++)
                 if ((size_t)(d->cond_round[c] + 1) > nvals) nvals = (size_t)(d->cond_round[c] + 1);
             break;
         }
-        gf[f].radix = nvals + 1;
-        span *= (double)gf[f].radix;
+        gf->radix = nvals + 1;
+        span *= (double)gf->radix;
     }
     SAYDO_FAIL_IF(span > 1.8e19, SAYDO_E_INVAL, "too many group combinations");
+    gp->span = span;
+    gp->small = span < 2147483647.0;
+cleanup:
+    if (st < 0) gplan_free(gp);
+    return st;
+}
+
+saydo_status groups_from_codes(const saydo_data_t *d, const gplan_t *gp, const uint64_t *codes, size_t ng,
+                               saydo_groups_t **out)
+{
+    saydo_status st = SAYDO_OK;
+    saydo_groups_t *g = NULL;
+    const int n_fields = gp->n_fields;
+    *out = NULL;
+    SAYDO_NEW(g, 1);
+    SAYDO_NEW(g->field, (size_t)n_fields);
+    SAYDO_NEW(g->value, (size_t)n_fields);
+    g->n_fields = n_fields;
+    for (int f = 0; f < n_fields; f++) {
+        g->field[f] = strdup(gp->names[f]);
+        SAYDO_FAIL_IF(!g->field[f], SAYDO_E_NOMEM, "out of memory");
+    }
+    g->n_groups = ng;
+    for (int f = 0; f < n_fields; f++) SAYDO_NEW(g->value[f], ng);
+    for (size_t k = 0; k < ng; k++) {
+        uint64_t c = codes[k];
+        for (int f = n_fields - 1; f >= 0; f--) {
+            char buf[32];
+            g->value[f][k] = strdup(text_of(d, &gp->f[f], (size_t)(c % gp->f[f].radix), buf, sizeof buf));
+            SAYDO_FAIL_IF(!g->value[f][k], SAYDO_E_NOMEM, "out of memory");
+            c /= gp->f[f].radix;
+        }
+    }
+    *out = g;
+    g = NULL;
+cleanup:
+    saydo_groups_free(g);
+    return st;
+}
+
+saydo_status saydo_groups_build(const saydo_data_t *d, const saydo_pairs_t *p, const char *const *fields,
+                                int n_fields, saydo_groups_t **out)
+{
+    saydo_status st = SAYDO_OK;
+    saydo_groups_t *g = NULL;
+    gplan_t gp = {0};
+    uint64_t *code = NULL, *uniq = NULL;
+    int32_t *gid = NULL;
+    *out = NULL;
+    SAYDO_TRY(gplan_build(d, fields, n_fields, &gp));
     size_t ng = 0;
-    g->gid = saydo_big_array(p->n ? p->n : 1, sizeof *g->gid);   /* every element is written */
-    SAYDO_FAIL_IF(!g->gid, SAYDO_E_NOMEM, "out of memory");
-    if (span <= (double)(p->n + (1 << 16)) && span < 2147483647.0) {
+    gid = saydo_big_array(p->n ? p->n : 1, sizeof *gid);   /* every element is written */
+    SAYDO_FAIL_IF(!gid, SAYDO_E_NOMEM, "out of memory");
+    if (gp.span <= (double)(p->n + (1 << 16)) && gp.small) {
         /* a small code space (the usual case): the codes go into gid itself,
          * then a direct table turns them into dense ids; no sort */
         int32_t *dense = NULL;
-        const size_t nspan = (size_t)span;
+        const size_t nspan = (size_t)gp.span;
         SAYDO_NEW(dense, nspan);
         #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < p->n; i++) {
-            uint64_t c = 0;
-            for (int f = 0; f < n_fields; f++) c = c * gf[f].radix + code_of(d, &gf[f], p->r1[i]);
-            g->gid[i] = (int32_t)c;
+            const uint64_t c = gplan_code(&gp, d, p->r1[i]);
+            gid[i] = (int32_t)c;
             /* every thread stores the same 1: relaxed atomics keep that race-free */
             __atomic_store_n(&dense[c], 1, __ATOMIC_RELAXED);
         }
@@ -145,17 +173,13 @@ saydo_status saydo_groups_build(const saydo_data_t *d, const saydo_pairs_t *p, c
                 dense[c] = (int32_t)ng++;
             }
         #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < p->n; i++) g->gid[i] = dense[g->gid[i]];
+        for (size_t i = 0; i < p->n; i++) gid[i] = dense[gid[i]];
         free(dense);
     } else {
         SAYDO_NEW(code, p->n);
         SAYDO_NEW(uniq, p->n + 1);
         #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < p->n; i++) {
-            uint64_t c = 0;
-            for (int f = 0; f < n_fields; f++) c = c * gf[f].radix + code_of(d, &gf[f], p->r1[i]);
-            code[i] = uniq[i] = c;
-        }
+        for (size_t i = 0; i < p->n; i++) code[i] = uniq[i] = gplan_code(&gp, d, p->r1[i]);
         qsort(uniq, p->n, sizeof *uniq, cmp_u64);
         for (size_t i = 0; i < p->n; i++)
             if (i == 0 || uniq[i] != uniq[ng - 1]) uniq[ng++] = uniq[i];
@@ -167,26 +191,19 @@ saydo_status saydo_groups_build(const saydo_data_t *d, const saydo_pairs_t *p, c
                 if (uniq[mid] < code[i]) lo = mid + 1;
                 else hi = mid;
             }
-            g->gid[i] = (int32_t)lo;
+            gid[i] = (int32_t)lo;
         }
     }
-    g->n_groups = ng;
-    for (int f = 0; f < n_fields; f++) SAYDO_NEW(g->value[f], ng);
-    for (size_t k = 0; k < ng; k++) {
-        uint64_t c = uniq[k];
-        for (int f = n_fields - 1; f >= 0; f--) {
-            char buf[32];
-            g->value[f][k] = strdup(text_of(d, &gf[f], (size_t)(c % gf[f].radix), buf, sizeof buf));
-            SAYDO_FAIL_IF(!g->value[f][k], SAYDO_E_NOMEM, "out of memory");
-            c /= gf[f].radix;
-        }
-    }
+    SAYDO_TRY(groups_from_codes(d, &gp, uniq, ng, &g));
+    g->gid = gid;
+    gid = NULL;
     *out = g;
     g = NULL;
 cleanup:
-    free(gf);
+    gplan_free(&gp);
     free(code);
     free(uniq);
+    free(gid);
     saydo_groups_free(g);
     return st;
 }

@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/ingest_impl.h"
+#include "core/ingest_mpi.h"   /* more than one MPI rank: ingest_mpi.c */
 #include "io/reader_impl.h"   /* saydo_utf8_valid */
 #include "saydo/ingest.h"
+#include "saydo/par.h"
 #include "util/try.h"
 
 void saydo_ingest_opts_default(saydo_ingest_opts_t *o)
@@ -69,7 +71,7 @@ static void put_json_string(FILE *f, const char *str, size_t n, int *lossy)
     fputc('"', f);
 }
 
-static saydo_status quarantine(FILE **qf, const char *store, const saydo_bad_t *bad)
+saydo_status ingest_quarantine(FILE **qf, const char *store, const saydo_bad_t *bad)
 {
     if (!*qf) {
         size_t n = strlen(store) + 32;
@@ -159,13 +161,14 @@ static size_t estimate_lines(const char *map, size_t len)
 /* A JSONL file is parsed in ranges from a read-only mapping; anything else
  * (other formats, pipes, empty files) by one reader thread. */
 static saydo_status start_pipe(const char *path, const saydo_ingest_opts_t *o, ingest_pipe_t **pipe,
-                               void **map, size_t *map_len, uint64_t *size, const char **format)
+                               void **map, size_t *map_len, uint64_t *size, const char **format, char **meta)
 {
     saydo_status st = SAYDO_OK;
     saydo_reader_t *rd = NULL;
     int fd = -1;
     struct stat sb;
     SAYDO_TRY(saydo_reader_open(path, &o->read, &rd));
+    if (rd->n_meta) SAYDO_TRY(saydo_reader_meta_json(rd, meta));   /* what the file says about itself: provenance */
     *format = saydo_reader_format(rd);
     *size = saydo_reader_size(rd);
     if (strcmp(*format, "jsonl") == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd, &sb) == 0 &&
@@ -177,7 +180,7 @@ static saydo_status start_pipe(const char *path, const saydo_ingest_opts_t *o, i
             *size = (uint64_t)sb.st_size;
             saydo_reader_free(rd);
             rd = NULL;
-            SAYDO_TRY(ingest_pipe_start_jsonl(path, m, *size, &o->read, parse_threads(o), chunk_bytes(), pipe));
+            SAYDO_TRY(ingest_pipe_start_jsonl(path, *size, &o->read, parse_threads(o), chunk_bytes(), pipe));
             goto cleanup;
         }
     }
@@ -199,6 +202,7 @@ static saydo_status ingest_one(saydo_writer_t *w, const char *store, const char 
     size_t map_len = 0;
     uint64_t size = 0, done = 0;
     saydo_record_t *recs = NULL;
+    char *meta = NULL;
     int dup[ADD_BATCH];
     saydo_bad_t bad;
     double t0 = now_seconds(), last = t0;
@@ -211,13 +215,19 @@ static saydo_status ingest_one(saydo_writer_t *w, const char *store, const char 
     SAYDO_NEW(recs, ADD_BATCH);
     memset(&bad, 0, sizeof bad);
     bad.file = path;
-    SAYDO_TRY(start_pipe(path, o, &pipe, &map, &map_len, &size, &res->format));
-    /* the hash is read while the parse threads start; only a file the store
-     * already lists wastes their first parts */
-    SAYDO_TRY(saydo_file_hash(path, res->hash));
-    if (!o->force && saydo_writer_has_source(w, res->hash)) {
-        res->skipped = 1;
-        goto cleanup;
+    SAYDO_TRY(start_pipe(path, o, &pipe, &map, &map_len, &size, &res->format, &meta));
+    /* A JSONL file on one parse thread is hashed as it is parsed; it is hashed
+     * first only when the store holds a source of its size (the one way the
+     * store can hold this file already). Otherwise the hash is read while the
+     * parse threads start; only a file the store already lists wastes their
+     * first parts. */
+    int hash_later = ingest_pipe_hashes(pipe) && (o->force || !saydo_writer_may_hold_size(w, (int64_t)size));
+    if (!hash_later) {
+        SAYDO_TRY(saydo_file_hash(path, res->hash));
+        if (!o->force && saydo_writer_has_source(w, res->hash)) {
+            res->skipped = 1;
+            goto cleanup;
+        }
     }
     if (map) SAYDO_TRY(saydo_writer_reserve(w, estimate_lines(map, map_len)));
     SAYDO_TRY(saydo_writer_begin_source(w));
@@ -248,7 +258,7 @@ static saydo_status ingest_one(saydo_writer_t *w, const char *store, const char 
                               "%s:%lld: %s (--strict: stopping; nothing of this file stored)", path,
                               (long long)bad.line, bad.reason);
                 res->quarantined++;
-                SAYDO_TRY(quarantine(qf, store, &bad));
+                SAYDO_TRY(ingest_quarantine(qf, store, &bad));
             }
         } while (kind != 0);
         line_base += pt->lines;
@@ -261,11 +271,12 @@ static saydo_status ingest_one(saydo_writer_t *w, const char *store, const char 
     res->lines = line_base;
     res->bytes = done > size ? done : size;
     res->blank = strcmp(res->format, "jsonl") == 0 ? res->lines - res->records - res->quarantined : 0;
+    if (hash_later && !ingest_pipe_hash(pipe, res->hash)) SAYDO_TRY(saydo_file_hash(path, res->hash));
     saydo_source_info_t info = {
         .file = path, .sha256 = res->hash, .format = res->format,
         .model = o->read.model, .condition = o->read.condition,
         .lines = res->lines, .bytes = (int64_t)res->bytes, .records = res->records,
-        .quarantined = res->quarantined, .duplicates = res->duplicates, .blank = res->blank,
+        .quarantined = res->quarantined, .duplicates = res->duplicates, .blank = res->blank, .meta = meta,
     };
     SAYDO_TRY(saydo_writer_end_source(w, &info));
     SAYDO_TRY(saydo_writer_commit(w));
@@ -275,6 +286,7 @@ cleanup:
     ingest_pipe_free(pipe);
     if (map) munmap(map, map_len);
     free(recs);
+    free(meta);
     return st;
 }
 
@@ -284,6 +296,7 @@ saydo_status saydo_ingest_files(const char *store, const char *const *files, int
     saydo_status st = SAYDO_OK;
     saydo_writer_t *w = NULL;
     FILE *qf = NULL;
+    if (saydo_par_size() > 1) return saydo_ingest_files_mpi(store, files, n, o, results);
     SAYDO_TRY(saydo_writer_open(store, &o->writer, &w));
     for (int i = 0; i < n; i++) {
         saydo_ingest_file_t *res = &results[i];

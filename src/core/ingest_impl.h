@@ -6,9 +6,9 @@
  * one thread) takes the parts back in number order, so records reach the
  * writer in file order and line numbers stay exact however many threads parse.
  *
- * A JSONL file that can be memory-mapped is cut into fixed byte ranges; a
- * range holds the lines that start inside it, so threads find their lines
- * without talking to each other. Other formats (and pipes) are read by one
+ * A regular JSONL file is cut into fixed byte ranges; a range holds the
+ * lines that start inside it, so threads find their lines without talking
+ * to each other. Other formats (and pipes) are read by one
  * producer thread with the ordinary reader. A bounded pool of parts bounds
  * memory: a producer waits for a free part when the writer falls behind. */
 #ifndef SAYDO_INGEST_IMPL_H
@@ -31,10 +31,17 @@ typedef struct ingest_part {
 
 typedef struct ingest_pipe ingest_pipe_t;
 
-/** Parses map[0, size) (a JSONL file's bytes, kept mapped by the caller
- *  until ingest_pipe_free()) on `threads` threads in ranges of `chunk` bytes. */
-saydo_status ingest_pipe_start_jsonl(const char *path, const char *map, uint64_t size, const saydo_read_opts_t *ro,
-                                     int threads, uint64_t chunk, ingest_pipe_t **out) SAYDO_MUST_CHECK;
+/** Parses the first size bytes of the JSONL file path on `threads` threads
+ *  in ranges of `chunk` bytes (each thread reads its ranges with pread(2)).
+ *  With one thread the file is also hashed as it is parsed: see ingest_pipe_hash(). */
+saydo_status ingest_pipe_start_jsonl(const char *path, uint64_t size, const saydo_read_opts_t *ro, int threads,
+                                     uint64_t chunk, ingest_pipe_t **out) SAYDO_MUST_CHECK;
+/** Whether the pipe hashes the file it parses (a JSONL file on one parse thread). */
+int ingest_pipe_hashes(const ingest_pipe_t *p);
+/** Once the last part was taken: the file's content hash, the value
+ *  saydo_file_hash() gives, computed from the bytes as they were parsed.
+ *  Returns 1, or 0 when the pipe did not hash the whole file. */
+int ingest_pipe_hash(ingest_pipe_t *p, char hex[33]);
 /** Reads rd on one producer thread; the pipe owns rd from then on. */
 saydo_status ingest_pipe_start_reader(saydo_reader_t *rd, ingest_pipe_t **out) SAYDO_MUST_CHECK;
 /** The next part in file order (waits for it); *part = NULL after the last one. */

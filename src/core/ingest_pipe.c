@@ -1,11 +1,14 @@
+#define _GNU_SOURCE   /* memrchr */
 /* The ingest pipeline (see ingest_impl.h): parse threads, packed parts, and
  * the ordered hand-over to the writing thread. */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include "core/ingest_impl.h"
 #include "io/jsonl_chunk.h"
 #include "util/try.h"
@@ -17,8 +20,10 @@ enum { N_FIXED = 8 };                   /* model condition item side variant dom
 enum { RAW_KEEP = 65536 };              /* the quarantine keeps at most this much of a bad line */
 
 /* Entry header; the payload follows: logp (doubles), option map (26 bytes),
- * the present fixed strings, label name/value pairs, then text or raw bytes,
- * each string NUL-terminated. Entries are padded to 8 bytes. */
+ * the lengths of the present fixed strings and of the label names and values
+ * (uint32 each, so the writer finds the strings without strlen), the present
+ * fixed strings, label name/value pairs, then text or raw bytes, each string
+ * NUL-terminated. Entries are padded to 8 bytes. */
 typedef struct ent_head {
     uint32_t size;                       /* bytes of the entry, header included */
     uint8_t kind, n_logp, n_labels, has_map;
@@ -43,6 +48,21 @@ static saydo_status part_reserve(ingest_part_t *pt, size_t need)
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
+static char *put_len(char *d, size_t n)
+{
+    uint32_t v = (uint32_t)n;
+    memcpy(d, &v, sizeof v);
+    return d + sizeof v;
+}
+
+static uint32_t get_len(const char **d)
+{
+    uint32_t v;
+    memcpy(&v, *d, sizeof v);
+    *d += sizeof v;
+    return v;
+}
+
 static char *put_str(char *d, const char *s, size_t n)
 {
     memcpy(d, s, n);
@@ -61,17 +81,20 @@ static saydo_status pack_record(ingest_part_t *pt, const saydo_record_t *rec)
     size_t need = sizeof(ent_head_t) + (size_t)n_logp * sizeof(double) + (rec->has_option_map ? SAYDO_MAX_OPTIONS : 0)
                   + text_len + 1;
     uint32_t mask = 0;
+    int n_str = 2 * n_labels;
     for (int f = 0; f < N_FIXED; f++)
         if (fixed[f]) {
             mask |= 1u << f;
             flen[f] = strlen(fixed[f]);
             need += flen[f] + 1;
+            n_str++;
         }
     for (int k = 0; k < n_labels; k++) {
         lname[k] = strlen(rec->label_name[k]);
         lval[k] = strlen(rec->label_value[k]);
         need += lname[k] + lval[k] + 2;
     }
+    need += (size_t)n_str * sizeof(uint32_t);
     saydo_status st = part_reserve(pt, pad8(need));
     if (st < 0) return st;
     ent_head_t *h = (ent_head_t *)(pt->buf + pt->len);
@@ -94,6 +117,12 @@ static saydo_status pack_record(ingest_part_t *pt, const saydo_record_t *rec)
     if (h->has_map) {
         memcpy(d, rec->option_map, SAYDO_MAX_OPTIONS);
         d += SAYDO_MAX_OPTIONS;
+    }
+    for (int f = 0; f < N_FIXED; f++)
+        if (mask >> f & 1) d = put_len(d, flen[f]);
+    for (int k = 0; k < n_labels; k++) {
+        d = put_len(d, lname[k]);
+        d = put_len(d, lval[k]);
     }
     for (int f = 0; f < N_FIXED; f++)
         if (mask >> f & 1) d = put_str(d, fixed[f], flen[f]);
@@ -156,18 +185,22 @@ int ingest_part_next(const ingest_part_t *pt, size_t *off, saydo_record_t *rec, 
     }
     const char **fixed[N_FIXED] = {&rec->model, &rec->condition, &rec->item, &rec->side, &rec->variant,
                                    &rec->domain, &rec->method, &rec->trained_side};
+    uint32_t flen[N_FIXED], llen[2 * SAYDO_MAX_LABELS];
+    for (int f = 0; f < N_FIXED; f++)
+        if (h->strmask >> f & 1) flen[f] = get_len(&d);
+    for (int k = 0; k < 2 * h->n_labels; k++) llen[k] = get_len(&d);
     for (int f = 0; f < N_FIXED; f++) {
         if (h->strmask >> f & 1) {
             *fixed[f] = d;
-            d += strlen(d) + 1;
+            d += flen[f] + 1;
         } else *fixed[f] = NULL;
     }
     rec->n_labels = h->n_labels;
     for (int k = 0; k < h->n_labels; k++) {
         rec->label_name[k] = d;
-        d += strlen(d) + 1;
+        d += llen[2 * k] + 1;
         rec->label_value[k] = d;
-        d += strlen(d) + 1;
+        d += llen[2 * k + 1] + 1;
     }
     rec->text = h->text_len ? d : NULL;
     rec->text_len = h->text_len;
@@ -190,10 +223,15 @@ struct ingest_pipe {
     int n_threads, n_started;
 
     /* JSONL ranges */
-    const char *path, *map;
+    const char *path;
+    int fd;                              /* the file, read with pread(2) */
     uint64_t size, chunk;
     int64_t next_chunk, n_chunks;
+    size_t max_line;
     saydo_read_opts_t ropts;
+    /* one parse thread reads the ranges in file order and hashes them as it goes */
+    XXH3_state_t *hash, *spec;           /* spec: the hash past a long line, kept if it is skipped */
+    uint64_t hashed;                     /* bytes fed to the hash */
     /* one reader */
     saydo_reader_t *rd;
 };
@@ -241,59 +279,221 @@ static void part_fail(ingest_part_t *pt, saydo_status st)
     pt->last = 1;
 }
 
-/* Gives the pages of a scanned range back (they are the page cache's; this
- * only unmaps them), so resident memory stays bounded on a file of any size. */
-static void release_pages(const ingest_pipe_t *p, uint64_t b, uint64_t e)
-{
-    uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
-    uint64_t from = (b + pg - 1) / pg * pg, to = e / pg * pg;
-    if (to > from) madvise((void *)(p->map + from), (size_t)(to - from), MADV_DONTNEED);
-}
+/* ---- JSONL ranges, read with pread(2) -------------------------------------
+ *
+ * Range i holds the lines that start in [i*chunk, (i+1)*chunk): from just
+ * after the first newline at or after i*chunk - 1, through the newline that
+ * ends the line holding byte (i+1)*chunk - 1. So the ranges' bytes tile the
+ * file, and threads find their lines without talking to each other. A thread
+ * reads its range a window at a time into its own buffer: on this kind of VM
+ * read(2) into a buffer that stays in cache costs a third of what mapping the
+ * file does (page faults and unmapping, per 4 KiB page). A line longer than
+ * the maximum is skipped with reads that keep nothing. With one parse thread
+ * the ranges come in file order, and every byte is hashed as it is parsed,
+ * while still in cache: that replaces a separate pass over the file. */
 
-/* Offset of the first newline in [from, to), or UINT64_MAX; scans in windows and
- * drops the pages behind it, as a single line may be far longer than memory. */
-static uint64_t next_newline(const ingest_pipe_t *p, uint64_t from, uint64_t to)
+enum { WINDOW = 256 << 10, LONG_LINE = 4 << 20 };
+
+typedef struct wbuf {
+    char *buf;
+    size_t cap;
+    uint64_t off;                        /* file offset of buf[0] */
+    size_t len;                          /* bytes held */
+} wbuf_t;
+
+/* Reads up to n bytes at off into dst, fewer only at the end of the file. */
+static saydo_status read_at(const ingest_pipe_t *p, char *dst, size_t n, uint64_t off, size_t *got)
 {
-    const uint64_t window = (uint64_t)8 << 20;
-    while (from < to) {
-        uint64_t n = to - from < window ? to - from : window;
-        const char *nl = memchr(p->map + from, '\n', (size_t)n);
-        if (nl) return (uint64_t)(nl - p->map);
-        release_pages(p, from, from + n);
-        from += n;
+    size_t done = 0;
+    if (off >= p->size) n = 0;
+    else if (n > p->size - off) n = (size_t)(p->size - off);
+    while (done < n) {
+        ssize_t k = pread(p->fd, dst + done, n - done, (off_t)(off + done));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return saydo_set_error(SAYDO_E_IO, "%s: read failed: %s", p->path, strerror(errno));
+        if (k == 0) break;
+        done += (size_t)k;
     }
-    return UINT64_MAX;
+    *got = done;
+    return SAYDO_OK;
 }
 
-/* Lines that start in [i*chunk, (i+1)*chunk): from just after the first
- * newline at or after i*chunk - 1, through the newline that ends the line
- * holding byte (i+1)*chunk - 1. Only the range itself is searched for the
- * start, so a line longer than many ranges costs one scan, not one per range. */
-static void chunk_bounds(const ingest_pipe_t *p, int64_t i, uint64_t *b, uint64_t *e)
+static saydo_status wbuf_reserve(wbuf_t *w, size_t need)
 {
-    uint64_t lo = (uint64_t)i * p->chunk, hi = lo + p->chunk < p->size ? lo + p->chunk : p->size;
-    uint64_t start = 0;
-    if (lo > 0) {
-        uint64_t nl = next_newline(p, lo - 1, hi - 1);
-        if (nl == UINT64_MAX) {   /* no line starts in this range */
-            *b = *e = hi;
-            return;
+    if (need <= w->cap) return SAYDO_OK;
+    size_t nc = w->cap * 2 > need ? w->cap * 2 : need;
+    char *nb = realloc(w->buf, nc);
+    if (!nb) return saydo_set_error(SAYDO_E_NOMEM, "out of memory (a line of %zu MB)", need >> 20);
+    w->buf = nb;
+    w->cap = nc;
+    return SAYDO_OK;
+}
+
+static void hash_bytes(ingest_pipe_t *p, const char *b, size_t n)
+{
+    if (!p->hash || !n) return;
+    XXH3_128bits_update(p->hash, b, n);
+    p->hashed += n;
+}
+
+/* Packs what the parser makes of the lines it was given. */
+static saydo_status drain(saydo_jsonl_chunk_t *c, ingest_part_t *pt)
+{
+    saydo_record_t rec;
+    saydo_status st;
+    while ((st = saydo_jsonl_chunk_next(c, &rec)) != SAYDO_EOF) {
+        if (st == SAYDO_OK) st = pack_record(pt, &rec);
+        else if (st == SAYDO_E_PARSE) st = pack_bad(pt, saydo_jsonl_chunk_bad(c));
+        if (st < 0) return st;
+    }
+    return SAYDO_OK;
+}
+
+/* A long line with no newline in the buffer yet (w->buf[0, w->len) from file
+ * offset w->off): reads ahead, keeping nothing, to its newline (or the end of
+ * the file), so a line longer than the maximum costs one window of memory,
+ * not the maximum. A line that is too long is reported, counted and hashed
+ * (the scan hashes into a copy of the state, kept only then) and *pos goes
+ * past it; one short enough is read into the buffer whole (*pos unchanged). */
+static saydo_status long_line(ingest_pipe_t *p, saydo_jsonl_chunk_t *c, ingest_part_t *pt, wbuf_t *w,
+                              uint64_t *pos, int *eof)
+{
+    saydo_status st = SAYDO_OK;
+    char *scratch = malloc(WINDOW);
+    SAYDO_FAIL_IF(!scratch, SAYDO_E_NOMEM, "out of memory");
+    if (p->hash) {
+        XXH3_copyState(p->spec, p->hash);
+        XXH3_128bits_update(p->spec, w->buf, w->len);
+    }
+    uint64_t at = w->off + w->len, end = 0, spec_bytes = w->len;
+    int has_nl = 0;
+    for (;;) {
+        size_t got;
+        SAYDO_TRY(read_at(p, scratch, WINDOW, at, &got));
+        const char *nl = got ? memchr(scratch, '\n', got) : NULL;
+        size_t k = nl ? (size_t)(nl - scratch) + 1 : got;
+        if (p->hash) XXH3_128bits_update(p->spec, scratch, k);
+        spec_bytes += k;
+        if (!got || nl) {
+            end = at + k;   /* past the newline, or the end of the file */
+            has_nl = nl != NULL;
+            break;
         }
-        start = nl + 1;
+        at += got;
     }
-    uint64_t nl = next_newline(p, hi - 1, p->size);
-    *b = start;
-    *e = nl == UINT64_MAX ? p->size : nl + 1;
-    if (*e < *b) *e = *b;
+    if (!has_nl && end < p->size) *eof = 1;   /* the file shrank: what is there is all */
+    /* the line's length as the limit counts it: without its newline */
+    uint64_t len = end - w->off - (uint64_t)has_nl;
+    if (len > p->max_line) {
+        st = saydo_jsonl_chunk_skip_long(c);   /* SAYDO_E_PARSE: the line, counted and reported */
+        if (st == SAYDO_E_PARSE) st = pack_bad(pt, saydo_jsonl_chunk_bad(c));
+        if (st < 0) goto cleanup;
+        if (p->hash) {
+            XXH3_copyState(p->hash, p->spec);
+            p->hashed += spec_bytes;
+        }
+        *pos = end;
+        w->off = end;
+        w->len = 0;
+        if (w->cap > 4 * (size_t)WINDOW) {   /* give a long line's buffer back */
+            char *nb = realloc(w->buf, WINDOW);
+            if (nb) {
+                w->buf = nb;
+                w->cap = WINDOW;
+            }
+        }
+        goto cleanup;
+    }
+    size_t need = (size_t)(end - w->off), got;
+    SAYDO_TRY(wbuf_reserve(w, need + WINDOW));
+    SAYDO_TRY(read_at(p, w->buf + w->len, need - w->len, w->off + w->len, &got));
+    w->len += got;
+cleanup:
+    free(scratch);
+    return st;
+}
+
+/* Parses range i into pt; *end is the offset after its last line. */
+static saydo_status parse_range(ingest_pipe_t *p, saydo_jsonl_chunk_t *c, ingest_part_t *pt, int64_t i, wbuf_t *w,
+                                uint64_t *end)
+{
+    saydo_status st = SAYDO_OK;
+    const uint64_t lo = (uint64_t)i * p->chunk, hi = lo + p->chunk < p->size ? lo + p->chunk : p->size;
+    uint64_t pos = 0;
+    size_t got;
+    w->off = 0;
+    w->len = 0;
+    saydo_jsonl_chunk_reset(c, NULL, 0, lo == 0);   /* no lines yet */
+    SAYDO_TRY(wbuf_reserve(w, WINDOW));
+    if (lo > 0) {   /* the first line that starts in the range */
+        for (uint64_t at = lo - 1;; at += got) {
+            if (at >= hi - 1) {
+                *end = hi;   /* none: a longer line runs through the whole range */
+                return SAYDO_OK;
+            }
+            SAYDO_TRY(read_at(p, w->buf, WINDOW, at, &got));
+            w->off = at;
+            w->len = got;
+            size_t lim = (size_t)(hi - 1 - at) < got ? (size_t)(hi - 1 - at) : got;
+            const char *nl = memchr(w->buf, '\n', lim);
+            if (nl) {
+                pos = at + (uint64_t)(nl - w->buf) + 1;
+                break;
+            }
+            if (!got) {
+                *end = hi;
+                return SAYDO_OK;
+            }
+            got = lim;
+        }
+    }
+    int eof = 0;
+    while (pos < hi) {
+        size_t p0 = (size_t)(pos - w->off), avail = w->len - p0;
+        char *start = w->buf + p0;
+        const char *last = avail ? memrchr(start, '\n', avail) : NULL;
+        if (!last) {
+            if (eof || w->off + w->len >= p->size) {   /* the file's last line, without a newline */
+                saydo_jsonl_chunk_feed(c, start, avail);
+                SAYDO_TRY(drain(c, pt));
+                hash_bytes(p, start, avail);
+                pos += avail;
+                break;
+            }
+            memmove(w->buf, start, avail);
+            w->off = pos;
+            w->len = avail;
+            if (avail > p->max_line || avail >= LONG_LINE) {
+                SAYDO_TRY(long_line(p, c, pt, w, &pos, &eof));
+                continue;
+            }
+            SAYDO_TRY(wbuf_reserve(w, avail + WINDOW));
+            SAYDO_TRY(read_at(p, w->buf + avail, WINDOW, w->off + avail, &got));
+            w->len += got;
+            eof = !got;   /* the file shrank: what is there is all */
+            continue;
+        }
+        size_t feed_end = (size_t)(last - w->buf) + 1;
+        if (w->off + feed_end > hi) {   /* lines of the next range are in the buffer: stop after ours */
+            size_t from = (size_t)(hi - 1 - w->off);
+            feed_end = (size_t)((const char *)memchr(w->buf + from, '\n', feed_end - from) - w->buf) + 1;
+        }
+        saydo_jsonl_chunk_feed(c, start, feed_end - p0);
+        SAYDO_TRY(drain(c, pt));
+        hash_bytes(p, start, feed_end - p0);
+        pos = w->off + feed_end;
+    }
+    *end = pos;
+cleanup:
+    return st;
 }
 
 static void *jsonl_worker(void *arg)
 {
     ingest_pipe_t *p = arg;
     saydo_jsonl_chunk_t *c = NULL;
-    saydo_record_t rec;
+    wbuf_t w = {NULL, 0, 0, 0};
     saydo_status cst = saydo_jsonl_chunk_create(p->path, &p->ropts, &c);
-    if (cst == SAYDO_OK) saydo_jsonl_chunk_set_mapped(c, 1);
     for (;;) {
         ingest_part_t *pt = take_free(p);
         if (!pt) break;
@@ -310,22 +510,15 @@ static void *jsonl_worker(void *arg)
             publish(p, pt);
             break;
         }
-        uint64_t b, e;
-        chunk_bounds(p, i, &b, &e);
-        saydo_jsonl_chunk_reset(c, p->map + b, (size_t)(e - b), b == 0);
-        saydo_status st;
-        while ((st = saydo_jsonl_chunk_next(c, &rec)) != SAYDO_EOF) {
-            if (st == SAYDO_OK) st = pack_record(pt, &rec);
-            else if (st == SAYDO_E_PARSE) st = pack_bad(pt, saydo_jsonl_chunk_bad(c));
-            if (st < 0) break;
-        }
+        uint64_t e = 0;
+        saydo_status st = parse_range(p, c, pt, i, &w, &e);
         pt->lines = saydo_jsonl_chunk_lines(c);
         pt->bytes_end = e;
         if (st < 0) part_fail(pt, st);
-        release_pages(p, b, e);
         publish(p, pt);
         if (st < 0) break;
     }
+    free(w.buf);
     saydo_jsonl_chunk_free(c);
     return NULL;
 }
@@ -376,6 +569,7 @@ static saydo_status pipe_new(int n_parts, int n_threads, ingest_pipe_t **out)
     SAYDO_NEW(p->slot, (size_t)n_parts);
     SAYDO_NEW(p->threads, (size_t)n_threads);
     p->n_threads = n_threads;
+    p->fd = -1;
     for (int i = 0; i < n_parts; i++) p->free_parts[p->n_free++] = &p->parts[i];
     *out = p;
     p = NULL;
@@ -394,8 +588,8 @@ static saydo_status pipe_launch(ingest_pipe_t *p, void *(*fn)(void *))
     return SAYDO_OK;
 }
 
-saydo_status ingest_pipe_start_jsonl(const char *path, const char *map, uint64_t size, const saydo_read_opts_t *ro,
-                                     int threads, uint64_t chunk, ingest_pipe_t **out)
+saydo_status ingest_pipe_start_jsonl(const char *path, uint64_t size, const saydo_read_opts_t *ro, int threads,
+                                     uint64_t chunk, ingest_pipe_t **out)
 {
     saydo_status st = SAYDO_OK;
     ingest_pipe_t *p = NULL;
@@ -408,12 +602,20 @@ saydo_status ingest_pipe_start_jsonl(const char *path, const char *map, uint64_t
     /* two parts a thread keep every thread busy while the writer holds one */
     SAYDO_TRY(pipe_new(2 * threads + 1, threads, &p));
     p->path = path;
-    p->map = map;
     p->size = size;
     p->chunk = chunk;
     p->n_chunks = n_chunks;
     if (ro) p->ropts = *ro;
     p->ropts.format = "jsonl";
+    p->max_line = p->ropts.max_line ? p->ropts.max_line : ((size_t)64 << 20);
+    p->fd = open(path, O_RDONLY | O_CLOEXEC);
+    SAYDO_FAIL_IF(p->fd < 0, SAYDO_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (threads == 1) {
+        p->hash = XXH3_createState();
+        p->spec = XXH3_createState();
+        SAYDO_FAIL_IF(!p->hash || !p->spec, SAYDO_E_NOMEM, "out of memory");
+        XXH3_128bits_reset(p->hash);
+    }
     SAYDO_TRY(pipe_launch(p, jsonl_worker));
     *out = p;
     p = NULL;
@@ -486,8 +688,25 @@ void ingest_pipe_free(ingest_pipe_t *p)
     free(p->slot);
     free(p->threads);
     saydo_reader_free(p->rd);
+    if (p->fd >= 0) close(p->fd);
+    XXH3_freeState(p->hash);
+    XXH3_freeState(p->spec);
     pthread_cond_destroy(&p->cv_free);
     pthread_cond_destroy(&p->cv_ready);
     pthread_mutex_destroy(&p->mu);
     free(p);
+}
+
+int ingest_pipe_hashes(const ingest_pipe_t *p) { return p && p->hash; }
+
+int ingest_pipe_hash(ingest_pipe_t *p, char hex[33])
+{
+    pthread_mutex_lock(&p->mu);   /* the parse thread's last updates happened before its last publish */
+    int whole = p->hash && p->done && p->hashed == p->size;
+    pthread_mutex_unlock(&p->mu);
+    if (!whole) return 0;
+    /* exactly saydo_file_hash()'s value for a regular file: XXH3-128 of its bytes, high half first */
+    XXH128_hash_t h = XXH3_128bits_digest(p->hash);
+    snprintf(hex, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
+    return 1;
 }

@@ -189,7 +189,9 @@ static saydo_status grouping(ctx_t *c, unsigned mask, unsigned metric_flags)
         fields[nf++] = c->all_fields[f];
     }
     SAYDO_TRY(saydo_groups_build(c->d, c->p, fields, nf, &g));
-    SAYDO_TRY(saydo_score_table(c->d, c->p, g, metric_flags, &t));
+    /* the group rows only: the margins are groupings of their own, so score's
+     * overall row (and its bootstrap over every cluster) would go unused */
+    SAYDO_TRY(saydo_score_table_ex(c->d, c->p, g, metric_flags, 0, &t));
     int any_ci = 0;
     for (int m = 0; m < c->nm; m++) any_ci |= c->cm[m].has_ci;
     if (any_ci) {

@@ -28,6 +28,23 @@ static saydo_status read_strs(hid_t g, const char *name, saydo_strs_t *s, const 
     return SAYDO_OK;
 }
 
+/* /provenance/meta, one row per source. Stores from before the column have
+ * none, and a saydo of that age appending to a newer store leaves it short:
+ * the sources it does not cover said nothing ("" each). */
+static saydo_status read_meta(hid_t gp, size_t np, saydo_strs_t *m, const char *path)
+{
+    saydo_status st = read_strs(gp, "meta", m, path, 1);
+    if (st < 0) return st;
+    while (m->n > np) free(m->s[--m->n]);
+    if (m->n == np) return SAYDO_OK;
+    char **ns = realloc(m->s, (np ? np : 1) * sizeof *ns);
+    if (!ns) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
+    m->s = ns;
+    for (; m->n < np; m->n++)
+        if (!(m->s[m->n] = strdup(""))) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
+    return SAYDO_OK;
+}
+
 /* Codes must index their dictionary: a damaged store must not send a reader out of bounds. */
 static saydo_status check_codes(const int32_t *c, size_t n, size_t limit, int allow_none, const char *what,
                                 const char *path)
@@ -40,6 +57,11 @@ static saydo_status check_codes(const int32_t *c, size_t n, size_t limit, int al
 }
 
 saydo_status saydo_store_read(const char *path, saydo_data_t **out)
+{
+    return saydo_store_read_cols(path, SAYDO_COLS_ALL, out);
+}
+
+saydo_status saydo_store_read_cols(const char *path, unsigned cols, saydo_data_t **out)
 {
     saydo_status st = SAYDO_OK;
     saydo_data_t *d = NULL;
@@ -67,31 +89,40 @@ saydo_status saydo_store_read(const char *path, saydo_data_t **out)
     int64_t rows = h5u_rows(gr, "model");
     SAYDO_FAIL_IF(rows < 0, SAYDO_E_SCHEMA, "%s: /records/model is missing", path);
     size_t n = d->n = (size_t)rows;
-    /* the record columns, decompressed in parallel (h5chunk.c) */
-    h5u_col_t rc[] = {
+    /* the record columns asked for, decompressed in parallel (h5chunk.c);
+     * logp, when read, is the last one */
+    h5u_col_t all[] = {
         {"model", H5T_NATIVE_INT32, 4, 0, (void **)&d->model, 0, 0},
         {"condition", H5T_NATIVE_INT32, 4, 0, (void **)&d->condition, 0, 0},
         {"item", H5T_NATIVE_INT32, 4, 0, (void **)&d->item, 0, 0},
         {"trial", H5T_NATIVE_INT32, 4, 0, (void **)&d->trial, 0, 0},
         {"variant", H5T_NATIVE_INT32, 4, 0, (void **)&d->variant, 0, 0},
-        {"batch", H5T_NATIVE_INT32, 4, 0, (void **)&d->batch, 0, 0},
         {"side", H5T_NATIVE_INT8, 1, 0, (void **)&d->side, 0, 0},
         {"choice", H5T_NATIVE_INT8, 1, 0, (void **)&d->choice, 0, 0},
-        {"n_options", H5T_NATIVE_INT8, 1, 0, (void **)&d->n_options, 0, 0},
         {"option_map", H5T_NATIVE_INT16, 2, 0, (void **)&d->omap, 0, 0},
+        {"batch", H5T_NATIVE_INT32, 4, 0, (void **)&d->batch, 0, 0},
+        {"n_options", H5T_NATIVE_INT8, 1, 0, (void **)&d->n_options, 0, 0},
         {"logp", H5T_NATIVE_FLOAT, sizeof(float), 1, (void **)&d->logp, 0, 0},
     };
-    enum { N_RC = sizeof rc / sizeof rc[0] };
-    st = h5u_read_columns(gr, rc, N_RC);
+    const unsigned want[] = {0, 0, 0, 0, 0, 0, 0, 0, SAYDO_COL_BATCH, SAYDO_COL_N_OPTIONS, SAYDO_COL_LOGP};
+    enum { N_ALL = sizeof all / sizeof all[0] };
+    h5u_col_t rc[N_ALL];
+    int n_rc = 0;
+    for (int i = 0; i < N_ALL; i++)
+        if (!want[i] || (cols & want[i])) rc[n_rc++] = all[i];
+    const int has_logp = (cols & SAYDO_COL_LOGP) != 0, n_plain = n_rc - has_logp;
+    st = h5u_read_columns(gr, rc, n_rc);
     if (st < 0) {
         st = saydo_set_error(st, "%s: %s", path, saydo_last_error());
         goto cleanup;
     }
-    for (int i = 0; i < N_RC - 1; i++)
+    for (int i = 0; i < n_plain; i++)
         SAYDO_FAIL_IF(rc[i].n != n, SAYDO_E_SCHEMA, "%s: %s has %zu rows, expected %zu", path, rc[i].name, rc[i].n, n);
-    size_t ln = rc[N_RC - 1].n, lk = rc[N_RC - 1].cols;
-    SAYDO_FAIL_IF(ln != n || lk > SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA, "%s: /records/logp has the wrong shape", path);
-    d->K = (int)lk;
+    if (has_logp) {
+        size_t ln = rc[n_rc - 1].n, lk = rc[n_rc - 1].cols;
+        SAYDO_FAIL_IF(ln != n || lk > SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA, "%s: /records/logp has the wrong shape", path);
+        d->K = (int)lk;
+    }
 
     SAYDO_TRY(read_strs(gd, "model", &d->models, path, 1));
     SAYDO_TRY(read_strs(gd, "condition", &d->conditions, path, 1));
@@ -108,13 +139,13 @@ saydo_status saydo_store_read(const char *path, saydo_data_t **out)
         SAYDO_FAIL_IF(d->side[i] < 0 || (size_t)d->side[i] >= d->sides.n, SAYDO_E_SCHEMA,
                       "%s: /records/side[%zu] is outside its dictionary", path, i);
     /* choices and option counts index per-option arrays downstream (pairing, counts) */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         SAYDO_FAIL_IF(d->choice[i] < SAYDO_CHOICE_UNPARSED || d->choice[i] >= SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA,
                       "%s: /records/choice[%zu] = %d is neither an option 0..25 nor a status -1..-3", path, i,
                       d->choice[i]);
+    for (size_t i = 0; d->n_options && i < n; i++)
         SAYDO_FAIL_IF(d->n_options[i] < 0 || d->n_options[i] > SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA,
                       "%s: /records/n_options[%zu] = %d is outside 0..26", path, i, d->n_options[i]);
-    }
 
     size_t ni = d->items.n, nc = d->conditions.n;
     SAYDO_TRY(read_col(gi, "domain", H5T_NATIVE_INT32, 4, (void **)&d->item_domain, ni, path));
@@ -169,6 +200,7 @@ saydo_status saydo_store_read(const char *path, saydo_data_t **out)
         SAYDO_FAIL_IF(d->src_file.n != np || d->src_sha256.n != np || d->src_format.n != np ||
                           d->src_time.n != np || d->src_version.n != np, SAYDO_E_SCHEMA,
                       "%s: /provenance columns differ in length", path);
+        SAYDO_TRY(read_meta(gp, np, &d->src_meta, path));
     }
     *out = d;
     d = NULL;
@@ -188,7 +220,7 @@ void saydo_data_free(saydo_data_t *d)
     free(d->side); free(d->choice); free(d->n_options); free(d->omap); free(d->logp);
     saydo_strs_t *strs[] = {&d->models, &d->conditions, &d->items, &d->sides, &d->variants, &d->domains,
                             &d->methods, &d->src_file, &d->src_sha256, &d->src_format, &d->src_time,
-                            &d->src_version};
+                            &d->src_version, &d->src_meta};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) h5u_strs_free(strs[i]);
     free(d->item_domain); free(d->item_n_options);
     for (int l = 0; l < d->n_labels; l++) {

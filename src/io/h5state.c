@@ -23,6 +23,7 @@ void saydo_writer_state_init(saydo_writer_t *w)
 static void pending_free(pending_source_t *p)
 {
     free(p->file); free(p->sha256); free(p->format); free(p->time); free(p->model); free(p->condition);
+    free(p->meta);
 }
 
 void saydo_writer_state_free(saydo_writer_t *w)
@@ -263,6 +264,26 @@ static saydo_status save_ints(hid_t g, const char *name, hid_t ftype, hid_t mtyp
     return h5u_overwrite(g, name, mtype, data, n);
 }
 
+/* /provenance/meta (what each file said about itself) came after the other
+ * provenance columns: a store written before it, or appended to by a saydo
+ * of that age, has fewer meta rows than sources. Those sources said nothing
+ * ("") so that row i of meta stays the source of row i of file. */
+static saydo_status pad_meta(hid_t gp)
+{
+    saydo_status st = SAYDO_OK;
+    int64_t n_src = h5u_rows(gp, "file"), n_meta = h5u_rows(gp, "meta");
+    if (n_src <= 0) return SAYDO_OK;
+    if (n_meta < 0) n_meta = 0;
+    if (n_meta >= n_src) return SAYDO_OK;
+    char **empty = malloc((size_t)(n_src - n_meta) * sizeof *empty);
+    SAYDO_FAIL_IF(!empty, SAYDO_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n_src - n_meta; i++) empty[i] = "";
+    st = h5u_append_strings(gp, "meta", empty, (hsize_t)(n_src - n_meta));
+    free(empty);
+cleanup:
+    return st;
+}
+
 saydo_status saydo_writer_save_state(saydo_writer_t *w)
 {
     saydo_status st = SAYDO_OK;
@@ -291,11 +312,13 @@ saydo_status saydo_writer_save_state(saydo_writer_t *w)
     SAYDO_TRY(save_ints(gc, "round", H5T_STD_I32LE, H5T_NATIVE_INT32, w->cond_round, nc, level));
     SAYDO_TRY(save_ints(gc, "trained_side", H5T_STD_I32LE, H5T_NATIVE_INT32, w->cond_tside, nc, level));
     SAYDO_TRY(h5u_overwrite(w->file, "option_maps", H5T_NATIVE_INT8, w->maps, w->n_maps));
+    SAYDO_TRY(pad_meta(gp));
     for (size_t i = 0; i < w->n_pending; i++) {
         pending_source_t *p = &w->pending[i];
         char *strs[] = {p->file, p->sha256, p->format, p->time, p->model, p->condition};
         static const char *snames[] = {"file", "sha256", "format", "time", "model", "condition"};
         for (int k = 0; k < 6; k++) SAYDO_TRY(h5u_append_strings(gp, snames[k], &strs[k], 1));
+        SAYDO_TRY(h5u_append_strings(gp, "meta", &p->meta, 1));
         char *ver = SAYDO_VERSION_STRING;
         SAYDO_TRY(h5u_append_strings(gp, "saydo_version", &ver, 1));
         int64_t nums[] = {p->lines, p->bytes, p->records, p->quarantined, p->duplicates, p->blank, p->row_start,
@@ -423,10 +446,11 @@ saydo_status saydo_writer_end_source(saydo_writer_t *w, const saydo_source_info_
     p->format = dup_or_empty(info->format);
     p->model = dup_or_empty(info->model);
     p->condition = dup_or_empty(info->condition);
+    p->meta = dup_or_empty(info->meta);
     p->time = strdup(when);
     w->n_pending++;
-    SAYDO_FAIL_IF(!p->file || !p->sha256 || !p->format || !p->model || !p->condition || !p->time, SAYDO_E_NOMEM,
-                  "out of memory");
+    SAYDO_FAIL_IF(!p->file || !p->sha256 || !p->format || !p->model || !p->condition || !p->meta || !p->time,
+                  SAYDO_E_NOMEM, "out of memory");
     p->lines = info->lines;
     p->bytes = info->bytes;
     p->records = info->records;

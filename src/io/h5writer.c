@@ -108,7 +108,7 @@ static void free_buffers(saydo_writer_t *w)
 {
     free(w->b_model); free(w->b_cond); free(w->b_item); free(w->b_trial); free(w->b_variant);
     free(w->b_batch); free(w->b_side); free(w->b_choice); free(w->b_nopt); free(w->b_omap);
-    free(w->b_logp); free(w->b_pack); free(w->b_text_end); free(w->b_text);
+    free(w->b_logp); free(w->b_text_end); free(w->b_text);
 }
 
 static saydo_status alloc_buffers(saydo_writer_t *w)
@@ -123,13 +123,12 @@ static saydo_status alloc_buffers(saydo_writer_t *w)
     w->b_choice = malloc(BUF_ROWS);
     w->b_nopt = malloc(BUF_ROWS);
     w->b_omap = malloc(BUF_ROWS * sizeof(int16_t));
-    w->b_logp = malloc((size_t)BUF_ROWS * SAYDO_MAX_OPTIONS * sizeof(float));
-    w->b_pack = malloc((size_t)BUF_ROWS * SAYDO_MAX_OPTIONS * sizeof(float));
+    w->b_logp = malloc((size_t)BUF_ROWS * SAYDO_MAX_OPTIONS * sizeof(float));   /* touched only as wide as used */
     w->b_text_end = malloc(BUF_ROWS * sizeof(int64_t));
     w->text_cap = 1 << 20;
     w->b_text = malloc(w->text_cap);
     if (!w->b_model || !w->b_cond || !w->b_item || !w->b_trial || !w->b_variant || !w->b_batch || !w->b_side ||
-        !w->b_choice || !w->b_nopt || !w->b_omap || !w->b_logp || !w->b_pack || !w->b_text_end || !w->b_text)
+        !w->b_choice || !w->b_nopt || !w->b_omap || !w->b_logp || !w->b_text_end || !w->b_text)
         return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
     return SAYDO_OK;
 }
@@ -205,6 +204,39 @@ cleanup:
     return st;
 }
 
+/* The sizes of the sources a store already holds: a file of another size
+ * cannot be one of them (saydo_writer_may_hold_size). A store that does not
+ * say (no /provenance/bytes, or fewer rows than sources) holds any size. */
+static void load_source_sizes(saydo_writer_t *w)
+{
+    void *buf = NULL;
+    size_t n = 0;
+    w->n_src_bytes = 0;
+    w->src_bytes_unknown = 0;
+    if (w->n_sources_stored == 0) return;
+    hid_t gp = h5u_group(w->file, "provenance", 0);
+    if (gp < 0 || h5u_read(gp, "bytes", H5T_NATIVE_INT64, sizeof(int64_t), &buf, &n, NULL) != SAYDO_OK ||
+        n < w->n_sources_stored) {
+        free(buf);
+        w->src_bytes_unknown = 1;
+    } else {
+        free(w->src_bytes);
+        w->src_bytes = buf;
+        w->n_src_bytes = n;
+    }
+    if (gp >= 0) H5Gclose(gp);
+}
+
+int saydo_writer_may_hold_size(const saydo_writer_t *w, int64_t bytes)
+{
+    if (w->src_bytes_unknown) return 1;
+    for (size_t i = 0; i < w->n_src_bytes; i++)
+        if (w->src_bytes[i] == bytes) return 1;
+    for (size_t i = 0; i < w->n_pending; i++)
+        if (w->pending[i].bytes == bytes) return 1;
+    return 0;
+}
+
 saydo_status saydo_writer_open(const char *path, const saydo_writer_opts_t *opts, saydo_writer_t **out)
 {
     saydo_status st = SAYDO_OK;
@@ -241,6 +273,7 @@ saydo_status saydo_writer_open(const char *path, const saydo_writer_opts_t *opts
     if (ftruncate(w->lock_fd, 0) == 0 && pwrite(w->lock_fd, pidbuf, (size_t)pl, 0) < 0) { /* informational */ }
     SAYDO_TRY(alloc_buffers(w));
     SAYDO_TRY(open_shadow(w));
+    load_source_sizes(w);
     *out = w;
     w = NULL;
 cleanup:
@@ -274,11 +307,8 @@ saydo_status saydo_writer_flush(saydo_writer_t *w)
     SAYDO_TRY(h5u_append(g, "n_options", H5T_NATIVE_INT8, w->b_nopt, n));
     SAYDO_TRY(h5u_append(g, "option_map", H5T_NATIVE_INT16, w->b_omap, n));
     SAYDO_TRY(h5u_append(g, "batch", H5T_NATIVE_INT32, w->b_batch, n));
-    /* pack rows from the buffer's 26-wide layout to the store's K columns */
-    const size_t K = (size_t)w->K_store;
-    for (size_t i = 0; i < n; i++)
-        memcpy(w->b_pack + i * K, w->b_logp + i * SAYDO_MAX_OPTIONS, K * sizeof(float));
-    SAYDO_TRY(h5u_append(g, "logp", H5T_NATIVE_FLOAT, w->b_pack, n));
+    /* the buffer's rows are as wide as the store's (logp_width()) */
+    SAYDO_TRY(h5u_append(g, "logp", H5T_NATIVE_FLOAT, w->b_logp, n));
     SAYDO_TRY(h5u_append(g, "text_end", H5T_NATIVE_INT64, w->b_text_end, n));
     if (w->text_len) SAYDO_TRY(h5u_append(g, "text", H5T_NATIVE_UINT8, w->b_text, w->text_len));
     w->rows += (int64_t)n;
@@ -288,7 +318,11 @@ cleanup:
     return st;
 }
 
-/* Dictionary code of s, through a two-entry cache in front of the hash map. */
+/* Dictionary code of s, through a two-entry cache in front of the hash map,
+ * then the code after the last one: logs list items (and often models or
+ * conditions) in the same order again for every model and condition, and a
+ * look-up in a 50,000-item map is a cache miss or two where this is one
+ * string compare. */
 static saydo_status dict_code(saydo_strmap_t *m, dict_cache_t *c, const char *s, int32_t *code, int *added)
 {
     if (added) *added = 0;
@@ -297,13 +331,34 @@ static saydo_status dict_code(saydo_strmap_t *m, dict_cache_t *c, const char *s,
             *code = c->code[k];
             return SAYDO_OK;
         }
-    saydo_status st = saydo_strmap_put(m, s, code, added);
+    saydo_status st = SAYDO_OK;
+    int32_t next = c->s[0] ? c->code[0] + 1 : -1;
+    if (next >= 0 && (size_t)next < m->n && strcmp(m->str[next], s) == 0) *code = next;
+    else st = saydo_strmap_put(m, s, code, added);
     if (st < 0) return st;
     c->s[1] = c->s[0];
     c->code[1] = c->code[0];
     c->s[0] = m->str[*code];
     c->code[0] = *code;
     return SAYDO_OK;
+}
+
+/* Buffered logp rows are as wide as the store's column (K_store), or as the
+ * widest record since (K_buf), whichever is more: the rows go to the store as
+ * they are, and a row is only as long as it needs to be. */
+static int logp_width(const saydo_writer_t *w) { return w->K_buf > w->K_store ? w->K_buf : w->K_store; }
+
+/* A record with more options than the buffered rows hold: spreads those rows
+ * to the new width k (from the last row back, in place), new cells NaN. */
+static void widen_rows(saydo_writer_t *w, int k)
+{
+    const size_t from = (size_t)logp_width(w), to = (size_t)k;
+    for (size_t i = w->nbuf; i-- > 0;) {
+        float *src = w->b_logp + i * from, *dst = w->b_logp + i * to;
+        for (size_t c = to; c-- > from;) dst[c] = NAN;
+        memmove(dst, src, from * sizeof(float));
+    }
+    w->K_buf = k;
 }
 
 /* First half of an add: dictionary codes and the key, whose slot is
@@ -366,9 +421,10 @@ static saydo_status append(saydo_writer_t *w, const saydo_record_t *rec, const c
     w->b_nopt[i] = (int8_t)rec->n_options;
     w->b_omap[i] = omap;
     w->b_batch[i] = w->batch;
-    float *lp = w->b_logp + i * SAYDO_MAX_OPTIONS;
-    for (int k = 0; k < SAYDO_MAX_OPTIONS; k++) lp[k] = k < rec->n_logp ? (float)rec->logp[k] : NAN;
-    if (rec->n_logp > w->K_buf) w->K_buf = rec->n_logp;
+    if (rec->n_logp > logp_width(w)) widen_rows(w, rec->n_logp);
+    const int K = logp_width(w);
+    float *lp = w->b_logp + i * (size_t)K;
+    for (int k = 0; k < K; k++) lp[k] = k < rec->n_logp ? (float)rec->logp[k] : NAN;
     if (rec->text && rec->text_len) {
         while (w->text_len + rec->text_len > w->text_cap) {
             char *nb = realloc(w->b_text, w->text_cap * 2);
@@ -449,6 +505,13 @@ saydo_status saydo_writer_commit(saydo_writer_t *w)
         }
         free(dircopy);
     }
+    if (w->n_pending) {   /* the committed sources' sizes join the stored ones */
+        int64_t *nb = realloc(w->src_bytes, (w->n_src_bytes + w->n_pending) * sizeof *nb);
+        if (nb) {
+            w->src_bytes = nb;
+            for (size_t i = 0; i < w->n_pending; i++) nb[w->n_src_bytes++] = w->pending[i].bytes;
+        } else w->src_bytes_unknown = 1;
+    }
     saydo_writer_committed(w);
 cleanup:
     if (fd >= 0) close(fd);
@@ -466,6 +529,7 @@ void saydo_writer_free(saydo_writer_t *w)
         close(w->lock_fd);   /* releases the flock */
     }
     free_buffers(w);
+    free(w->src_bytes);
     saydo_writer_state_free(w);
     free(w->path);
     free(w->shadow);

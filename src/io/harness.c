@@ -381,3 +381,45 @@ void saydo_hx_dir(const char *path, char *out, size_t cap)
     memcpy(out, path, n);
     out[n] = '\0';
 }
+
+/* ---- companion files: written beside the logs, no per-sample records ---- */
+
+/* A harness writes files beside its per-sample logs that hold aggregates or
+ * the run's set-up only. A glob over a run's folder meets them: reading one
+ * yields no record, with a message saying where the records are, instead of
+ * quarantining every line of it as saydo JSONL. */
+static saydo_status aux_next(struct saydo_reader *r, saydo_record_t *rec)
+{
+    (void)r;
+    (void)rec;
+    return SAYDO_EOF;
+}
+static const saydo_reader_vt lmeval_results_vt = {"lmeval-results", aux_next, NULL};
+static const saydo_reader_vt helm_aux_vt = {"helm-aux", aux_next, NULL};
+
+saydo_status saydo_lmeval_results_open(struct saydo_reader *r)
+{
+    saydo_status st = SAYDO_OK;
+    SAYDO_TRY(saydo_reader_set_meta(r, "harness", "lm-evaluation-harness"));
+    SAYDO_TRY(saydo_reader_set_meta(r, "file", "aggregate results"));
+    if (!r->opts.quiet)
+        SAYDO_LOG_INFO("%s: lm-evaluation-harness aggregate results, no per-sample records: nothing to ingest (the "
+                       "samples_<task>_<date>.jsonl files of the same run hold them, and take their model and task "
+                       "config from this file)", r->src->name);
+    r->vt = &lmeval_results_vt;
+cleanup:
+    return st;
+}
+
+saydo_status saydo_helm_aux_open(struct saydo_reader *r)
+{
+    saydo_status st = SAYDO_OK;
+    SAYDO_TRY(saydo_reader_set_meta(r, "harness", "helm"));
+    SAYDO_TRY(saydo_reader_set_meta(r, "file", "run spec, scenario or aggregate stats"));
+    if (!r->opts.quiet)
+        SAYDO_LOG_INFO("%s: a HELM run's spec, scenario or aggregate stats, no per-instance records: nothing to "
+                       "ingest (name the run directory, or its scenario_state.json)", r->src->name);
+    r->vt = &helm_aux_vt;
+cleanup:
+    return st;
+}

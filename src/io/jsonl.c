@@ -11,7 +11,11 @@
  * UTF-8 itself; one word-at-a-time pass over the line looks for NUL and
  * non-ASCII bytes and only lines with the latter get the full UTF-8 check.
  * Numbers take Clinger's exact fast path before falling back to strtod.
- * The same line parser also serves chunks of a memory-mapped file
+ * Lines of one log nearly always repeat one layout (same keys, same order,
+ * same spacing; only the values differ): yajl parses a line, and the layout
+ * it saw is kept as a "shape" (see the shape section below) that later lines
+ * are matched against byte for byte, so yajl only sees lines of a new layout.
+ * The same line parser also serves chunks of a file in memory
  * (jsonl_chunk.h), which the ingest driver parses on several threads. */
 #include <math.h>
 #include <stdint.h>
@@ -31,6 +35,26 @@
 enum { KEY_CACHE = 32, KEY_MAX = 48 };
 enum { MAX_DEPTH = 64 };   /* deeper nesting is refused: no response log needs it */
 enum { SUB_NONE = 0, SUB_LOGP, SUB_PROB, SUB_MAP };
+enum { SHAPES = 4, SHAPE_EVENTS = 64, SHAPE_MAX_LINE = 4096 };
+
+/* One scalar yajl reported on a shape's line, with the parser state at the
+ * time (what on_scalar() reads besides the value). A value ('s' string or
+ * 'n' number) is a slot whose bytes differ from line to line; a literal
+ * ('0' null, 'b' true/false) has its bytes in the glue, like keys and
+ * punctuation. */
+typedef struct shape_ev {
+    uint32_t glue_off, glue_len;   /* the literal bytes before the slot, in shape->glue */
+    char kind, boolean, noop;      /* noop: on_scalar() ignores it (nested or unmapped) */
+    int8_t depth, sub;
+    int field, label, sub_index, sub_count;
+} shape_ev_t;
+
+typedef struct shape {
+    shape_ev_t ev[SHAPE_EVENTS];
+    int n_ev;
+    uint32_t tail_off, tail_len;   /* the glue after the last slot */
+    char glue[SHAPE_MAX_LINE];
+} shape_t;
 
 typedef struct jsonl {
     struct saydo_reader *r;
@@ -46,6 +70,7 @@ typedef struct jsonl {
     const char *line, *line_end;   /* the line being parsed */
     saydo_record_t *rec;
     int depth, values, field, label, sub, sub_index, sub_count;
+    size_t obj_end;                /* offset just past the line's object (yajl's count) */
     int key_pos;
     int have_choice, choice_index, status;
     const char *choice_letter;
@@ -59,6 +84,15 @@ typedef struct jsonl {
     int val_kind;   /* SUB_LOGP or SUB_PROB */
 
     struct { char key[KEY_MAX]; size_t len; int field, label; } cache[KEY_CACHE];
+
+    /* shapes: recorded while yajl parses a line, matched before yajl is asked */
+    int fast;                      /* the shape fast path is on */
+    int rec_on, rec_ok, n_rec;     /* recording the current yajl parse */
+    shape_ev_t rec_ev[SHAPE_EVENTS];
+    uint32_t rec_pos[SHAPE_EVENTS], rec_len[SHAPE_EVENTS];
+    shape_t *shape[SHAPES];
+    int n_shapes, next_shape, last_hit;
+    int64_t shape_hits;            /* lines the fast path parsed */
 } jsonl_t;
 
 static char *arena_put(jsonl_t *j, const unsigned char *s, size_t n)
@@ -180,9 +214,12 @@ static int put_option_value(jsonl_t *j, double v)
     return 1;
 }
 
+static void shape_note(jsonl_t *j, int kind, const char *s, size_t n, int boolean);
+
 /* A scalar at depth 1 (a field value) or depth 2 (inside logprobs/probs/option_map). */
 static int on_scalar(jsonl_t *j, int kind, const char *s, size_t n, int boolean)
 {
+    if (j->rec_on) shape_note(j, kind, s, n, boolean);
     if (j->depth == 0) return fail(j, "line is not a JSON object");
     if (j->depth == 2 && j->sub != SUB_NONE) {
         double v;
@@ -257,7 +294,9 @@ static int on_scalar(jsonl_t *j, int kind, const char *s, size_t n, int boolean)
     case SAYDO_F_RESPONSE:
         if (kind == '0') return 1;
         if (kind != 's') return fail(j, "response must be a string");
-        j->response = arena_put(j, (const unsigned char *)s, n);
+        /* read with its length (extraction, record text): the line's own bytes
+         * do while the line is parsed; yajl's decoded copy must be kept */
+        j->response = s >= j->line && s + n <= j->line_end ? s : arena_put(j, (const unsigned char *)s, n);
         j->response_len = n;
         return 1;
     case SAYDO_F_CONSISTENCY:
@@ -331,6 +370,15 @@ static int cb_end(void *ctx)
     jsonl_t *j = ctx;
     j->depth--;
     if (j->depth == 1) j->sub = SUB_NONE;
+    if (j->depth == 0) j->obj_end = yajl_get_bytes_consumed(j->h);   /* just past the object's '}' */
+    return 1;
+}
+
+/* yajl's whitespace */
+static int only_space(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(" \t\n\r\v\f", s[i]) || s[i] == '\0') return 0;
     return 1;
 }
 
@@ -475,6 +523,215 @@ static int scan_line(const char *s, size_t n)
     return flags;
 }
 
+/* ---- shapes: the yajl parse of one line, replayed on lines laid out alike ----
+ *
+ * While yajl parses a line, every scalar it reports is noted with the parser
+ * state (shape_note). A string whose bytes yajl handed from inside the line
+ * (no escapes) or a number becomes a slot at its offset; everything between
+ * slots (braces, keys, colons, commas, spaces, null/true/false) is glue. A
+ * later line matches the shape when its bytes are the glue, in order, with
+ * each slot holding a string free of quotes, backslashes and control bytes or
+ * a number in JSON's grammar: then yajl would report exactly the same
+ * scalars, in the same order, in the same state, with the slots' bytes as
+ * values, and replaying them through on_scalar() builds the record yajl's
+ * parse would. Any other line (new keys, other spacing, an escape, a syntax
+ * error) goes to yajl, and its layout becomes a shape in turn. The line
+ * checks before (NUL, UTF-8) are the same for both paths. */
+
+static void shape_note(jsonl_t *j, int kind, const char *s, size_t n, int boolean)
+{
+    if (!j->rec_ok) return;
+    if (j->n_rec == SHAPE_EVENTS) {
+        j->rec_ok = 0;
+        return;
+    }
+    int slot = kind == 's' || kind == 'n';
+    if (slot && (s < j->line || s + n > j->line_end)) {   /* decoded escapes: not the line's bytes */
+        j->rec_ok = 0;
+        return;
+    }
+    shape_ev_t *e = &j->rec_ev[j->n_rec];
+    e->kind = (char)kind;
+    e->boolean = (char)boolean;
+    e->depth = (int8_t)j->depth;
+    e->sub = (int8_t)j->sub;
+    e->field = j->field;
+    e->label = j->label;
+    e->sub_index = j->sub_index;
+    e->sub_count = j->sub_count;
+    /* the cases on_scalar() returns from without looking at the value */
+    e->noop = (char)(j->depth != 1 && !(j->depth == 2 && j->sub != SUB_NONE)) ||
+              (j->depth == 1 && j->label < 0 && j->field == SAYDO_F_NONE);
+    j->rec_pos[j->n_rec] = slot ? (uint32_t)(s - j->line) : 0;
+    j->rec_len[j->n_rec] = slot ? (uint32_t)n : 0;
+    j->n_rec++;
+}
+
+/* Keeps the layout of the line yajl just parsed as a shape (the oldest one
+ * gives way once SHAPES are kept). */
+static void shape_learn(jsonl_t *j, const char *line, size_t len)
+{
+    if (!j->rec_ok || len > SHAPE_MAX_LINE) return;
+    shape_t *sh = j->shape[j->next_shape];
+    if (!sh && !(sh = j->shape[j->next_shape] = malloc(sizeof *sh))) return;   /* no memory: no shape */
+    size_t at = 0, g = 0;   /* at: offset in the line; g: glue bytes kept */
+    for (int k = 0; k < j->n_rec; k++) {
+        shape_ev_t *e = &sh->ev[k];
+        *e = j->rec_ev[k];
+        e->glue_off = (uint32_t)g;
+        e->glue_len = 0;
+        if (e->kind != 's' && e->kind != 'n') continue;
+        size_t pos = j->rec_pos[k], end = pos + j->rec_len[k];
+        /* slots come in line order; a string slot is closed by its quote */
+        if (pos < at || (e->kind == 's' && (end >= len || line[end] != '"'))) {
+            sh->n_ev = 0;
+            return;
+        }
+        memcpy(sh->glue + g, line + at, pos - at);
+        e->glue_len = (uint32_t)(pos - at);
+        g += pos - at;
+        at = end;
+    }
+    memcpy(sh->glue + g, line + at, len - at);
+    sh->tail_off = (uint32_t)g;
+    sh->tail_len = (uint32_t)(len - at);
+    sh->n_ev = j->n_rec;
+    if (j->next_shape >= j->n_shapes) j->n_shapes = j->next_shape + 1;
+    j->last_hit = j->next_shape;
+    j->next_shape = (j->next_shape + 1) % SHAPES;
+}
+
+/* memcmp(a, b, n) == 0 for the short runs of glue: whole words, the last
+ * one overlapping the one before (never a byte outside either run). */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) return 0;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t u, v, u2, v2;
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&u2, a + n - 4, 4);
+        memcpy(&v2, b + n - 4, 4);
+        return u == v && u2 == v2;
+    }
+    for (; n; n--)
+        if (*a++ != *b++) return 0;
+    return 1;
+}
+
+/* The closing quote of a string slot from s[pos]: the first byte that is a
+ * quote, a backslash or a control byte (< 0x20) must be a quote. SIZE_MAX
+ * otherwise (an escape or an error: yajl's case). */
+static size_t string_end(const char *s, size_t pos, size_t len)
+{
+#ifdef __SSE2__
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1F);
+    for (; pos + 16 <= len; pos += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + pos));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+        int bits = _mm_movemask_epi8(m);
+        if (bits) {
+            pos += (size_t)__builtin_ctz((unsigned)bits);
+            return s[pos] == '"' ? pos : SIZE_MAX;
+        }
+    }
+#endif
+    for (; pos < len; pos++) {
+        unsigned char c = (unsigned char)s[pos];
+        if (c == '"') return pos;
+        if (c == '\\' || c < 0x20) return SIZE_MAX;
+    }
+    return SIZE_MAX;
+}
+
+/* The end of a number slot from s[pos]: JSON's grammar as yajl's lexer reads
+ * it, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, stopping at the first
+ * byte that cannot continue it; SIZE_MAX where yajl reports an error. */
+static size_t number_end(const char *s, size_t pos, size_t len)
+{
+#define DIGIT(i) ((i) < len && (unsigned)(s[i] - '0') < 10)
+    if (pos < len && s[pos] == '-') pos++;
+    if (pos < len && s[pos] == '0') pos++;
+    else if (DIGIT(pos) && s[pos] != '0') {
+        while (DIGIT(pos)) pos++;
+    } else return SIZE_MAX;
+    if (pos < len && s[pos] == '.') {
+        pos++;
+        if (!DIGIT(pos)) return SIZE_MAX;
+        while (DIGIT(pos)) pos++;
+    }
+    if (pos < len && (s[pos] == 'e' || s[pos] == 'E')) {
+        pos++;
+        if (pos < len && (s[pos] == '+' || s[pos] == '-')) pos++;
+        if (!DIGIT(pos)) return SIZE_MAX;
+        while (DIGIT(pos)) pos++;
+    }
+    return pos;
+#undef DIGIT
+}
+
+/* Whether line is laid out as sh; the slots' values go to vs/vn. */
+static int shape_match(const shape_t *sh, const char *line, size_t len, const char **vs, uint32_t *vn)
+{
+    size_t pos = 0;
+    for (int k = 0; k < sh->n_ev; k++) {
+        const shape_ev_t *e = &sh->ev[k];
+        if (e->kind != 's' && e->kind != 'n') continue;
+        if (len - pos < e->glue_len || !same_bytes(line + pos, sh->glue + e->glue_off, e->glue_len)) return 0;
+        pos += e->glue_len;
+        size_t end = e->kind == 's' ? string_end(line, pos, len) : number_end(line, pos, len);
+        if (end == SIZE_MAX) return 0;
+        vs[k] = line + pos;
+        vn[k] = (uint32_t)(end - pos);
+        pos = end;
+    }
+    return len - pos == sh->tail_len && same_bytes(line + pos, sh->glue + sh->tail_off, sh->tail_len);
+}
+
+/* The fast path: 1 when a shape matched and replayed (the record is filled),
+ * -1 when it matched but on_scalar() refused a value (j->err says why, as
+ * yajl's cancelled parse would), 0 when no shape fits the line. */
+static int shape_try(jsonl_t *j, const char *line, size_t len)
+{
+    const char *vs[SHAPE_EVENTS];
+    uint32_t vn[SHAPE_EVENTS];
+    for (int t = 0; t < j->n_shapes; t++) {
+        int k = (j->last_hit + t) % j->n_shapes;
+        const shape_t *sh = j->shape[k];
+        if (!sh || !sh->n_ev || !shape_match(sh, line, len, vs, vn)) continue;
+        j->last_hit = k;
+        j->shape_hits++;
+        for (int i = 0; i < sh->n_ev; i++) {
+            const shape_ev_t *e = &sh->ev[i];
+            if (e->noop) continue;
+            j->depth = e->depth;
+            j->sub = e->sub;
+            j->field = e->field;
+            j->label = e->label;
+            j->sub_index = e->sub_index;
+            j->sub_count = e->sub_count;
+            int slot = e->kind == 's' || e->kind == 'n';
+            if (!on_scalar(j, e->kind, slot ? vs[i] : NULL, slot ? vn[i] : 0, e->boolean)) return -1;
+        }
+        j->depth = 0;
+        j->values = 1;
+        j->sub = SUB_NONE;
+        return 1;
+    }
+    return 0;
+}
+
 #define LINE_BLANK ((saydo_status)2)   /* parse_line(): the line holds no record */
 
 /* Parses one line (without its newline) into rec: SAYDO_OK, LINE_BLANK or
@@ -531,7 +788,25 @@ static saydo_status parse_line(jsonl_t *j, const char *line, size_t len, saydo_r
     if (flags & LINE_NUL) return saydo_reader_set_bad(r, r->lines, line, len, "NUL byte in the line");
     if ((flags & LINE_HIGH) && !saydo_utf8_valid(line, len))
         return saydo_reader_set_bad(r, r->lines, line, len, "invalid UTF-8");
+    if (j->fast) {
+        int m = shape_try(j, line, len);
+        if (m < 0) return saydo_reader_set_bad(r, r->lines, line, len, "%s", j->err);
+        if (m > 0) goto parsed;
+    }
+    j->rec_on = j->rec_ok = j->fast && len <= SHAPE_MAX_LINE;
+    j->n_rec = 0;
+    j->obj_end = 0;
     yajl_status ys = yajl_parse(j->h, (const unsigned char *)line, len);
+    j->rec_on = 0;
+    /* A token that starts after the object and runs to the end of the line
+     * (`{...}5`, `{...}"abc`) stays in yajl's lexer with no callback: the
+     * line would pass and the token would open the next line. Only
+     * whitespace may follow the object. */
+    if (ys == yajl_status_ok && j->depth == 0 && j->values == 1 && !only_space(line + j->obj_end, len - j->obj_end)) {
+        saydo_status hs = new_handle(j);
+        if (hs < 0) return hs;
+        return saydo_reader_set_bad(r, r->lines, line, len, "text after the JSON object");
+    }
     if (ys != yajl_status_ok || j->depth != 0 || j->values != 1) {
         char msg[256];
         if (ys == yajl_status_client_canceled) snprintf(msg, sizeof msg, "%s", j->err);
@@ -548,6 +823,8 @@ static saydo_status parse_line(jsonl_t *j, const char *line, size_t len, saydo_r
         if (hs < 0) return hs;
         return saydo_reader_set_bad(r, r->lines, line, len, "%s", msg);
     }
+    if (j->rec_ok) shape_learn(j, line, len);
+parsed:;
     const char *why = finish(j);
     if (why) return saydo_reader_set_bad(r, r->lines, line, len, "%s", why);
     return SAYDO_OK;
@@ -576,6 +853,7 @@ static void jsonl_free(void *impl)
     if (j->h) yajl_free(j->h);
     saydo_lines_free(j->lines);
     free(j->arena);
+    for (int k = 0; k < SHAPES; k++) free(j->shape[k]);
     free(j);
 }
 
@@ -589,6 +867,9 @@ static saydo_status jsonl_new(struct saydo_reader *r, jsonl_t **out)
     SAYDO_NEW(j, 1);
     j->r = r;
     j->at_file_start = 1;
+    /* SAYDO_JSONL_SHAPES=0 sends every line through yajl (benchmarks compare the two) */
+    const char *fast = getenv("SAYDO_JSONL_SHAPES");
+    j->fast = !(fast && strcmp(fast, "0") == 0);
     saydo_extract_opts_default(&j->extract);
     SAYDO_TRY(new_handle(j));
     *out = j;
@@ -671,7 +952,7 @@ void saydo_jsonl_chunk_reset(saydo_jsonl_chunk_t *c, const char *data, size_t le
 {
     jsonl_t *j = c->r.impl;
     c->p = data;
-    c->end = data + len;
+    c->end = len ? data + len : data;   /* NULL + 0 is undefined (clang's UBSan) */
     c->r.lines = 0;
     j->at_file_start = at_file_start;
 }
@@ -693,6 +974,26 @@ saydo_status saydo_jsonl_chunk_next(saydo_jsonl_chunk_t *c, saydo_record_t *rec)
     }
     return SAYDO_EOF;
 }
+
+void saydo_jsonl_chunk_feed(saydo_jsonl_chunk_t *c, const char *data, size_t len)
+{
+    c->p = data;
+    c->end = data + len;
+}
+
+saydo_status saydo_jsonl_chunk_skip_long(saydo_jsonl_chunk_t *c)
+{
+    c->r.lines++;
+    return saydo_reader_set_bad(&c->r, c->r.lines, NULL, 0, "%s", "line too long");
+}
+
+void saydo_jsonl_chunk_set_shapes(saydo_jsonl_chunk_t *c, int on)
+{
+    jsonl_t *j = c->r.impl;
+    j->fast = on != 0;
+}
+
+int64_t saydo_jsonl_chunk_shape_hits(const saydo_jsonl_chunk_t *c) { return ((const jsonl_t *)c->r.impl)->shape_hits; }
 
 const saydo_bad_t *saydo_jsonl_chunk_bad(const saydo_jsonl_chunk_t *c) { return &c->r.bad; }
 int64_t saydo_jsonl_chunk_lines(const saydo_jsonl_chunk_t *c) { return c->r.lines; }

@@ -31,7 +31,13 @@ typedef struct {
 static int perr(parser *ps, const char *at, const char *msg)
 {
     saydo_jt *jt = ps->jt;
-    jt->err_off = (size_t)(at - jt->text);
+    /* the text ran out where more was due: say so rather than what was expected
+     * there (a cut file, not a malformed one); an unterminated string starts
+     * inside the text but runs to its end */
+    if (strcmp(msg, "unterminated string") == 0) msg = "a string runs to the end of the text (cut short: truncated?)";
+    else if (at >= ps->end && strcmp(msg, "out of memory") != 0)
+        msg = "the text ends inside a JSON value (cut short: truncated?)";
+    jt->err_off = (size_t)((at < ps->end ? at : ps->end) - jt->text);
     snprintf(jt->err, sizeof jt->err, "%s", msg);
     return -1;
 }
@@ -181,7 +187,7 @@ static int parse_number(parser *ps, const char **s, uint32_t *len)
 
 static int parse_value(parser *ps, const char *key, uint32_t klen, int kesc, int depth)
 {
-    size_t idx;
+    size_t idx = 0;
     if (depth > JT_MAX_DEPTH) return perr(ps, ps->p, "nested deeper than 512 levels");
     skip_ws(ps);
     if (ps->p >= ps->end) return perr(ps, ps->p, "unexpected end of input");

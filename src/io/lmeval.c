@@ -12,7 +12,8 @@
  * argmax of ll_k / len(choice_k) in characters, lm-eval's acc_norm. The
  * per-option log-likelihoods are the record's logp, so softmax(ll) is the
  * option distribution. generate_until documents go through answer
- * extraction. The results_<date>.json of the same run (found by its date in
+ * extraction, one record per repeat when the task sampled several
+ * (`repeats: N`; trial = the repeat's index). The results_<date>.json of the same run (found by its date in
  * the same folder) names the model and holds the task's config, both kept as
  * provenance. */
 #include <dirent.h>
@@ -39,6 +40,14 @@ typedef struct lmeval {
     int32_t *seen_n;
     size_t seen_cap;
     char item[64], variant[64], gold[SAYDO_HX_SLOT];
+    /* the line in hand: its records are its repeats (generate_until with repeats > 1), trial = repeat */
+    int64_t cur_line;
+    const char *cur_text, *cur_variant;
+    size_t cur_len;
+    int cur_gen, rep_n, rep_next, said_repeats;
+    /* generate_until repeats: the kept answer and the raw repeat of the next record, walked with
+     * saydo_jt_next (an index per record would make N repeats cost N^2) */
+    saydo_jt_node *rep_a, *rep_a_parent, *rep_raw, *rep_raw_parent;
 } lmeval_t;
 
 static void lmeval_free(void *p)
@@ -358,11 +367,153 @@ static const char *read_mc(lmeval_t *l, saydo_jt_node *root, saydo_jt_node *fr, 
     return NULL;
 }
 
+/* generate_until: how many records one line holds, one per repeat (task
+ * `repeats: N`, as self-consistency configs use), trial = the repeat's index.
+ *   - a filter that kept k answers (take_first_k without take_first) writes
+ *     filtered_resps = [[a_1 .. a_k]]: k records from those answers;
+ *   - the default `none` filter (take_first) writes filtered_resps = [a_1]
+ *     and resps = [[r_1 .. r_N]]: N records, answer extraction over each raw
+ *     repeat (r_1 = a_1, so trial 0 is the filtered answer);
+ *   - any other filter (a regex, then take_first) kept only the first
+ *     repeat's answer: one record, and the log says so once. */
+static int gen_repeats(lmeval_t *l, saydo_jt_node *root, saydo_jt_node *fr, const char *filter)
+{
+    saydo_jt *jt = &l->jt;
+    saydo_jt_node *first = saydo_jt_child(jt, fr);
+    if (first && first->type == SAYDO_JT_ARR) return first->n >= 1 ? (int)first->n : 1;
+    saydo_jt_node *raw = saydo_jt_child(jt, saydo_jt_get(jt, root, "resps"));
+    int n = raw && raw->type == SAYDO_JT_ARR ? (int)raw->n : 1;
+    if (n <= 1) return 1;
+    if (!filter || strcmp(filter, "none") == 0) return n;
+    if (!l->said_repeats && !l->r->opts.quiet)
+        SAYDO_LOG_INFO("%s:%lld: filter %s kept the first of %d repeats: one record per document (the repeats are "
+                       "read as trials from the lines of the `none` filter)", l->r->src->name, (long long)l->cur_line,
+                       filter, n);
+    l->said_repeats = 1;
+    return 1;
+}
+
+/* Whether the line is a generation (generate_until): its first request's
+ * arguments carry generation kwargs (an object) where a loglikelihood request
+ * has the continuation text; without arguments, filtered answers that are
+ * strings. */
+static int is_generation(lmeval_t *l, saydo_jt_node *root, saydo_jt_node *fr)
+{
+    saydo_jt *jt = &l->jt;
+    saydo_jt_node *args = saydo_jt_get(jt, root, "arguments"), *a1 = NULL;
+    if (args && args->type == SAYDO_JT_OBJ) a1 = saydo_jt_get(jt, saydo_jt_get(jt, args, "gen_args_0"), "arg_1");
+    else if (args && args->type == SAYDO_JT_ARR) {
+        saydo_jt_node *a0 = saydo_jt_at(jt, args, 0);
+        /* [[ctx, arg_1], ...] (v0.4.0-0.4.2), or [ctx, arg_1] when only the first request was kept (mid-2023) */
+        a1 = a0 && a0->type == SAYDO_JT_ARR ? saydo_jt_at(jt, a0, 1) : saydo_jt_at(jt, args, 1);
+    }
+    if (a1) return a1->type == SAYDO_JT_OBJ;
+    saydo_jt_node *first = saydo_jt_child(jt, fr);
+    return first && first->type == SAYDO_JT_STR;
+}
+
+/* The record of repeat rep of the line in l->jt. Returns NULL or why the line is bad. */
+static const char *line_record(lmeval_t *l, int rep, saydo_record_t *rec)
+{
+    struct saydo_reader *r = l->r;
+    saydo_jt *jt = &l->jt;
+    saydo_jt_node *root = saydo_jt_root(jt);
+    saydo_record_clear(rec);
+    rec->line = l->cur_line;
+    rec->model = l->model;
+    rec->side = l->task;
+    rec->trial = rep;
+    rec->item = saydo_jt_scalar(jt, saydo_jt_get(jt, root, "doc_id"), l->item, sizeof l->item);
+    rec->variant = l->cur_variant;
+    saydo_jt_node *fr = saydo_jt_get(jt, root, "filtered_resps");
+    if (!fr) fr = saydo_jt_get(jt, root, "resps");
+    saydo_jt_node *first = saydo_jt_child(jt, fr);
+    saydo_jt_node *doc = saydo_jt_get(jt, root, "doc");
+    const char *why = NULL;
+    int K = 0;
+    if (l->cur_gen) {
+        /* generate_until: the filtered answer (or this repeat's), through answer extraction */
+        const char *v;
+        int nopt = 0;
+        if (saydo_hx_field(&l->hx, jt, root, SAYDO_F_N_OPTIONS, l->hx.s_num, SAYDO_HX_SLOT, &v) == 1)
+            nopt = atoi(v);
+        else if (doc && saydo_jt_get(jt, doc, "choices") && saydo_jt_get(jt, doc, "choices")->type == SAYDO_JT_ARR)
+            nopt = (int)saydo_jt_get(jt, doc, "choices")->n;
+        if (nopt > SAYDO_MAX_OPTIONS) nopt = 0;
+        saydo_jt_node *raw = l->rep_raw;
+        saydo_jt_node *a = first && first->type == SAYDO_JT_ARR ? l->rep_a : rep == 0 ? first : raw;
+        if (l->rep_a) l->rep_a = saydo_jt_next(jt, l->rep_a_parent, l->rep_a);
+        if (l->rep_raw) l->rep_raw = saydo_jt_next(jt, l->rep_raw_parent, l->rep_raw);
+        size_t tl = 0;
+        const char *ans = saydo_jt_str(jt, a, &tl);
+        rec->choice = saydo_hx_answer(&l->hx, ans, tl, nopt);
+        if (nopt >= 2) rec->n_options = nopt;
+        if (r->opts.keep_text) {   /* the raw generation, before the filter */
+            size_t rl;
+            const char *rt = saydo_jt_str(jt, raw, &rl);
+            rec->text = rt ? rt : ans;
+            rec->text_len = rt ? rl : tl;
+        }
+    } else if (fr->type == SAYDO_JT_ARR && first && first->type == SAYDO_JT_ARR) {
+        /* loglikelihood requests: [[ll, is_greedy], ...] */
+        K = (int)fr->n;
+        if (K % 2 == 0 && K >= 4 && mutual_info(l, root)) K /= 2;
+        if (K >= 2) why = read_mc(l, root, fr, K, rec);
+        else rec->choice = SAYDO_CHOICE_UNPARSED;   /* one request: a loglikelihood task, not a choice */
+    } else {
+        rec->choice = SAYDO_CHOICE_UNPARSED;   /* loglikelihood_rolling and other non-choice outputs */
+    }
+    if (why) return why;
+    if (l->choice_path) {
+        const char *cv = saydo_jt_scalar(jt, saydo_jt_path(jt, root, l->choice_path), l->hx.s_num, SAYDO_HX_SLOT);
+        if (cv) rec->choice = parse_choice_value(cv);
+    }
+    const char *gold = gold_label(l, saydo_jt_get(jt, root, "target"), saydo_jt_get(jt, root, "arguments"), K);
+    if (gold && rec->n_labels < SAYDO_MAX_LABELS)
+        rec->label_name[rec->n_labels] = "gold", rec->label_value[rec->n_labels++] = gold;
+    return saydo_hx_finish(&l->hx, jt, root, doc, rec);
+}
+
+/* Before v0.4.7 lines carry no filter: the k-th line of a document is its
+ * k-th filter, variant "filterk" (none for the first). */
+static saydo_status nth_filter(lmeval_t *l, const char *item, const char **variant)
+{
+    int32_t code;
+    int added;
+    saydo_status ms = saydo_strmap_put(&l->seen, item, &code, &added);
+    if (ms < 0) return ms;
+    if ((size_t)code >= l->seen_cap) {
+        size_t nc = l->seen_cap ? l->seen_cap * 2 : 1024;
+        while (nc <= (size_t)code) nc *= 2;
+        int32_t *nn = realloc(l->seen_n, nc * sizeof *nn);
+        if (!nn) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
+        memset(nn + l->seen_cap, 0, (nc - l->seen_cap) * sizeof *nn);
+        l->seen_n = nn;
+        l->seen_cap = nc;
+    }
+    int k = ++l->seen_n[code];
+    *variant = NULL;
+    if (k > 1) {
+        snprintf(l->variant, sizeof l->variant, "filter%d", k);
+        *variant = l->variant;
+    }
+    return SAYDO_OK;
+}
+
 static saydo_status lmeval_next(struct saydo_reader *r, saydo_record_t *rec)
 {
     lmeval_t *l = r->impl;
     saydo_jt *jt = &l->jt;
     for (;;) {
+        if (l->rep_next < l->rep_n) {   /* the next repeat of the line in hand */
+            int rep = l->rep_next++;
+            const char *why = line_record(l, rep, rec);
+            if (why) {
+                l->rep_next = l->rep_n;   /* a bad line is quarantined once, not once per repeat */
+                return saydo_reader_set_bad(r, l->cur_line, l->cur_text, l->cur_len, "%s", why);
+            }
+            return SAYDO_OK;
+        }
         const char *text;
         size_t len;
         int64_t line;
@@ -381,82 +532,29 @@ static saydo_status lmeval_next(struct saydo_reader *r, saydo_record_t *rec)
 
         const char *filter = saydo_jt_str(jt, saydo_jt_get(jt, root, "filter"), NULL);
         if (l->only_filter && filter && strcmp(filter, l->only_filter) != 0) continue;
-        saydo_record_clear(rec);
-        rec->line = line;
-        rec->model = l->model;
-        rec->side = l->task;
-        rec->item = saydo_jt_scalar(jt, saydo_jt_get(jt, root, "doc_id"), l->item, sizeof l->item);
-        if (!rec->item) return saydo_reader_set_bad(r, line, text, len, "no doc_id");
-        if (filter && strcmp(filter, "none") != 0) {
-            rec->variant = filter;   /* one line per document per filter: the filter tells them apart */
-        } else if (!filter) {
-            /* before v0.4.7 lines carry no filter: the k-th line of a document is its k-th filter */
-            int32_t code;
-            int added;
-            saydo_status ms = saydo_strmap_put(&l->seen, rec->item, &code, &added);
-            if (ms < 0) return ms;
-            if ((size_t)code >= l->seen_cap) {
-                size_t nc = l->seen_cap ? l->seen_cap * 2 : 1024;
-                while (nc <= (size_t)code) nc *= 2;
-                int32_t *nn = realloc(l->seen_n, nc * sizeof *nn);
-                if (!nn) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
-                memset(nn + l->seen_cap, 0, (nc - l->seen_cap) * sizeof *nn);
-                l->seen_n = nn;
-                l->seen_cap = nc;
-            }
-            int k = ++l->seen_n[code];
-            if (k > 1) {
-                snprintf(l->variant, sizeof l->variant, "filter%d", k);
-                rec->variant = l->variant;
-            }
-        }
-
+        l->cur_line = line;
+        l->cur_text = text;
+        l->cur_len = len;
+        const char *item = saydo_jt_scalar(jt, saydo_jt_get(jt, root, "doc_id"), l->item, sizeof l->item);
+        if (!item) return saydo_reader_set_bad(r, line, text, len, "no doc_id");
         saydo_jt_node *fr = saydo_jt_get(jt, root, "filtered_resps");
         if (!fr) fr = saydo_jt_get(jt, root, "resps");
         if (!fr) return saydo_reader_set_bad(r, line, text, len, "no filtered_resps");
-        saydo_jt_node *first = saydo_jt_child(jt, fr);
-        saydo_jt_node *doc = saydo_jt_get(jt, root, "doc");
-        const char *why = NULL;
-        int K = 0;
-        if (fr->type == SAYDO_JT_ARR && first && first->type == SAYDO_JT_ARR) {
-            /* loglikelihood requests: [[ll, is_greedy], ...] */
-            K = (int)fr->n;
-            if (K % 2 == 0 && K >= 4 && mutual_info(l, root)) K /= 2;
-            if (K >= 2) why = read_mc(l, root, fr, K, rec);
-            else rec->choice = SAYDO_CHOICE_UNPARSED;   /* one request: a loglikelihood task, not a choice */
-        } else if (fr->type == SAYDO_JT_ARR && first && first->type == SAYDO_JT_STR) {
-            /* generate_until: the filtered answer, through answer extraction */
-            const char *v;
-            int nopt = 0;
-            if (saydo_hx_field(&l->hx, jt, root, SAYDO_F_N_OPTIONS, l->hx.s_num, SAYDO_HX_SLOT, &v) == 1)
-                nopt = atoi(v);
-            else if (doc && saydo_jt_get(jt, doc, "choices") && saydo_jt_get(jt, doc, "choices")->type == SAYDO_JT_ARR)
-                nopt = (int)saydo_jt_get(jt, doc, "choices")->n;
-            if (nopt > SAYDO_MAX_OPTIONS) nopt = 0;
-            size_t tl;
-            const char *ans = saydo_jt_str(jt, first, &tl);
-            rec->choice = saydo_hx_answer(&l->hx, ans, tl, nopt);
-            if (nopt >= 2) rec->n_options = nopt;
-            if (r->opts.keep_text) {   /* the raw generation, before the filter */
-                saydo_jt_node *raw = saydo_jt_path(jt, root, "resps.0.0");
-                size_t rl;
-                const char *rt = saydo_jt_str(jt, raw, &rl);
-                rec->text = rt ? rt : ans;
-                rec->text_len = rt ? rl : tl;
-            }
+        if (filter && strcmp(filter, "none") != 0) {
+            l->cur_variant = filter;   /* one line per document per filter: the filter tells them apart */
+        } else if (!filter) {
+            st = nth_filter(l, item, &l->cur_variant);
+            if (st < 0) return st;
         } else {
-            rec->choice = SAYDO_CHOICE_UNPARSED;   /* loglikelihood_rolling and other non-choice outputs */
+            l->cur_variant = NULL;
         }
-        if (why) return saydo_reader_set_bad(r, line, text, len, "%s", why);
-        if (l->choice_path) {
-            const char *cv = saydo_jt_scalar(jt, saydo_jt_path(jt, root, l->choice_path), l->hx.s_num, SAYDO_HX_SLOT);
-            if (cv) rec->choice = parse_choice_value(cv);
-        }
-        const char *gold = gold_label(l, saydo_jt_get(jt, root, "target"), saydo_jt_get(jt, root, "arguments"), K);
-        if (gold && rec->n_labels < SAYDO_MAX_LABELS)
-            rec->label_name[rec->n_labels] = "gold", rec->label_value[rec->n_labels++] = gold;
-        why = saydo_hx_finish(&l->hx, jt, root, doc, rec);
-        if (why) return saydo_reader_set_bad(r, line, text, len, "%s", why);
-        return SAYDO_OK;
+        l->cur_gen = fr->type == SAYDO_JT_ARR && is_generation(l, root, fr);
+        l->rep_n = l->cur_gen ? gen_repeats(l, root, fr, filter) : 1;
+        l->rep_next = 0;
+        saydo_jt_node *first = saydo_jt_child(jt, fr), *raw0 = saydo_jt_child(jt, saydo_jt_get(jt, root, "resps"));
+        l->rep_a_parent = first && first->type == SAYDO_JT_ARR ? first : NULL;
+        l->rep_a = saydo_jt_child(jt, l->rep_a_parent);
+        l->rep_raw_parent = raw0 && raw0->type == SAYDO_JT_ARR ? raw0 : NULL;
+        l->rep_raw = saydo_jt_child(jt, l->rep_raw_parent);
     }
 }

@@ -41,6 +41,8 @@ static const struct { const char *name; open_fn open; } formats[] = {
     {"inspect", saydo_inspect_open},
     {"batch", saydo_batch_open},
     {"helm", saydo_helm_open},
+    {"lmeval-results", saydo_lmeval_results_open},
+    {"helm-aux", saydo_helm_aux_open},
 };
 
 /* ---- sniffing the harness formats (lm-eval, inspect, batch, HELM) ---- */
@@ -113,6 +115,16 @@ static const char *sniff_object(const unsigned char *h, size_t n, size_t i)
     if (has_key(keys, k, "custom_id") &&
         (has_key(keys, k, "response") || has_key(keys, k, "result") || has_key(keys, k, "error")))
         return "batch";
+    /* companion files (no per-sample records): lm-eval's results_<date>.json opens with "results" (its
+     * value may fill the whole sniffed head); HELM's run_spec.json, scenario.json and stats.json */
+    if (k >= 1 && strcmp(keys[0], "results") == 0 &&
+        (k == 1 || has_key(keys, k, "configs") || has_key(keys, k, "versions") || has_key(keys, k, "groups") ||
+         has_key(keys, k, "group_subtasks") || has_key(keys, k, "config")))
+        return "lmeval-results";
+    if (has_key(keys, k, "scenario_spec") || has_key(keys, k, "definition_path") ||
+        (k >= 1 && strcmp(keys[0], "name") == 0 && has_key(keys, k, "adapter_spec")) ||
+        (has_key(keys, k, "sum_squared") && has_key(keys, k, "count")))
+        return "helm-aux";
     if (has_key(keys, k, "adapter_spec") || has_key(keys, k, "request_states")) return "helm";
     if (has_key(keys, k, "instance_id") && has_key(keys, k, "train_trial_index")) return "helm";
     return NULL;
@@ -177,7 +189,7 @@ static saydo_status open_common(saydo_src_t *src, const char *sniff_path, const 
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         if (strcmp(formats[i].name, fmt) == 0) fn = formats[i].open;
     SAYDO_FAIL_IF(!fn, SAYDO_E_INVAL, "unknown input format '%s' (known: jsonl, csv, wdct, valueaction-t1, valueaction-t2, "
-                  "valueaction-t2-log, statedrevealed, lmeval, inspect, batch, helm)", fmt);
+                  "valueaction-t2-log, statedrevealed, lmeval, inspect, batch, helm, lmeval-results, helm-aux)", fmt);
     SAYDO_TRY(fn(r));
     *out = r;
     r = NULL;

@@ -70,6 +70,9 @@ saydo_status saydo_lmeval_open(struct saydo_reader *r) SAYDO_MUST_CHECK;   /* lm
 saydo_status saydo_inspect_open(struct saydo_reader *r) SAYDO_MUST_CHECK;  /* inspect_ai .eval zip or .json log */
 saydo_status saydo_batch_open(struct saydo_reader *r) SAYDO_MUST_CHECK;    /* OpenAI / Anthropic batch results */
 saydo_status saydo_helm_open(struct saydo_reader *r) SAYDO_MUST_CHECK;     /* HELM run directory */
+/* Companion files with no per-sample records (harness.c): read as empty, with a message. */
+saydo_status saydo_lmeval_results_open(struct saydo_reader *r) SAYDO_MUST_CHECK;   /* lm-eval results_<date>.json */
+saydo_status saydo_helm_aux_open(struct saydo_reader *r) SAYDO_MUST_CHECK;         /* run_spec, scenario, stats.json */
 
 /** Records a fact about the source (copied; a key set twice keeps the last value). */
 saydo_status saydo_reader_set_meta(struct saydo_reader *r, const char *key, const char *value) SAYDO_MUST_CHECK;

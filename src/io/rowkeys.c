@@ -1,9 +1,9 @@
 /* The writer's set of record keys, for duplicate detection (store_impl.h).
  *
  * Open addressing with linear probing over 16-byte keys, load <= 0.75. On
- * the benchmark's 2.4M records the table is ~50 MB and every insert of a new
- * key lands on a random cache line: the insert was the largest cost of the
- * writing thread. Four things make it cheap:
+ * the benchmark's 2.4M records the table is ~50 MB; an insert that lands on a
+ * random cache line was the largest cost of the writing thread. Five things
+ * make it cheap:
  *  - the table is sized to the need (a multiple of 2 MB, not a power of two;
  *    a hash maps to a slot by a 64x64->128-bit multiply), since first-touch
  *    page zeroing of fresh memory is itself a visible cost on the benchmark VM;
@@ -12,7 +12,8 @@
  *  - it asks for transparent huge pages, so random probes miss the TLB less;
  *  - callers hash a batch of keys first and prefetch their slots, then insert
  *    (rowkeys_hash / rowkeys_prefetch / rowkeys_insert), so the cache misses
- *    of a batch overlap instead of following one another. */
+ *    of a batch overlap instead of following one another;
+ *  - neighbouring items share cache lines (see rowkeys_hash). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,10 +36,22 @@ void rowkeys_free(rowkeys_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Keys of neighbouring items sit side by side: a key hashes as its "lump"
+ * (the same key with the item's low LUMP_BITS cleared) and the item's low
+ * bits are the offset from the lump's home slot. Logs list an item's records
+ * together and items in order, so consecutive records (word/deed, trials)
+ * fill a few neighbouring slots instead of one random cache line each; a lump
+ * holds at most 8 keys, so runs stay short (about 10 slots probed per insert
+ * on the benchmark, in 2-3 cache lines). The low bits of the hash carry the
+ * offset (home() reads the high bits). */
+enum { LUMP_BITS = 3 };
+#define LUMP_MASK ((1ull << LUMP_BITS) - 1)
+
 uint64_t rowkeys_hash(saydo_key_t k)
 {
-    uint64_t h = k.hi * 0x9E3779B97F4A7C15ull ^ (k.lo + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull;
-    return h ^ h >> 31;
+    uint64_t item_low = k.lo >> 32 & LUMP_MASK, lo = k.lo & ~(LUMP_MASK << 32);
+    uint64_t h = k.hi * 0x9E3779B97F4A7C15ull ^ (lo + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull;
+    return ((h ^ h >> 31) & ~LUMP_MASK) | item_low;
 }
 
 /* A zeroed table of n_slots, 2 MB aligned for huge pages. */
@@ -62,8 +75,13 @@ static saydo_status table_new(size_t n_slots, saydo_key_t **slot, void **base, s
     return SAYDO_OK;
 }
 
-/* The home slot of hash h in a table of n slots (Lemire's multiply-shift). */
-static size_t home(uint64_t h, size_t n) { return (size_t)(((unsigned __int128)h * n) >> 64); }
+/* The home slot of hash h in a table of n slots: the lump's slot (Lemire's
+ * multiply-shift of the high bits) plus the item's offset. */
+static size_t home(uint64_t h, size_t n)
+{
+    size_t i = (size_t)(((unsigned __int128)h * n) >> 64) + (size_t)(h & LUMP_MASK);
+    return i >= n ? i - n : i;
+}
 
 static void put(saydo_key_t *slot, size_t n, saydo_key_t key)
 {

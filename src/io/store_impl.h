@@ -32,7 +32,7 @@ typedef struct dict_cache {
 } dict_cache_t;
 
 typedef struct pending_source {
-    char *file, *sha256, *format, *time, *model, *condition;
+    char *file, *sha256, *format, *time, *model, *condition, *meta;
     int64_t lines, bytes, records, quarantined, duplicates, blank, row_start, row_end;
 } pending_source_t;
 
@@ -71,10 +71,15 @@ struct saydo_writer {
     int32_t *b_model, *b_cond, *b_item, *b_trial, *b_variant, *b_batch;
     int8_t *b_side, *b_choice, *b_nopt;
     int16_t *b_omap;
-    float *b_logp, *b_pack;
+    float *b_logp;
     int64_t *b_text_end;
     char *b_text;
     size_t text_len, text_cap;
+
+    /* sizes of the committed sources (/provenance/bytes), for saydo_writer_may_hold_size() */
+    int64_t *src_bytes;
+    size_t n_src_bytes;
+    int src_bytes_unknown;         /* the store does not say: every size may be held */
 
     int32_t batch;
     int64_t source_row_start;

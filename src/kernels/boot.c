@@ -492,7 +492,9 @@ saydo_status saydo_boot_run_ex(saydo_boot_ws_t *ws, const saydo_boot_data_t *d,
     SAYDO_TRY(grow(&ws->theta, &ws->cap_theta, m * B, sizeof *ws->theta));
     SAYDO_TRY(grow(&ws->scratch, &ws->cap_scratch, B, sizeof *ws->scratch));
     const size_t n_blk = (B + SAYDO_BOOT_BLOCK - 1) / SAYDO_BOOT_BLOCK;
-    int n_thr = omp_get_max_threads();
+    /* inside a parallel region (score --ci runs small rows one per thread)
+     * the caller's threads are busy already: one thread here */
+    int n_thr = omp_in_parallel() ? 1 : omp_get_max_threads();
     if ((size_t)n_thr > n_blk) n_thr = (int)n_blk;
     /* Below a few milliseconds of work a parallel region costs more than it
      * saves, and far more on an oversubscribed machine (threads spin at the

@@ -42,9 +42,43 @@ AVX2FMA static inline double hsum_tail(__m256d acc, const uint32_t *wr, const do
     return s;
 }
 
+/* K <= 3 columns in one pass over the clusters: each block of four counts
+ * per row is converted once and used for every column (the loop below
+ * converts it once per column), with the 4 x K accumulators (12 at most)
+ * in registers. Accumulator (r, k) sees the same fma sequence as in the
+ * column-by-column loop, so the sums have the same bits; at K = 3 (a count
+ * and two statistics, the usual score --ci row) it measured about a third
+ * faster. */
+AVX2FMA static inline __attribute__((always_inline)) void wsum4_fused(const uint32_t *w, size_t C,
+                                                                       const double *V, const size_t K,
+                                                                       double *T)
+{
+    const size_t C4 = C & ~(size_t)3;
+    __m256d acc[4][3];
+    for (size_t r = 0; r < 4; r++)
+        for (size_t k = 0; k < K; k++) acc[r][k] = _mm256_setzero_pd();
+    for (size_t c = 0; c < C4; c += 4) {
+        __m256d v[3];
+        for (size_t k = 0; k < K; k++) v[k] = _mm256_loadu_pd(V + k * C + c);
+        for (size_t r = 0; r < 4; r++) {
+            /* counts < 2^31, so the signed int32 -> double conversion is exact */
+            const __m256d x = _mm256_cvtepi32_pd(_mm_loadu_si128((const __m128i *)(w + r * C + c)));
+            for (size_t k = 0; k < K; k++) acc[r][k] = _mm256_fmadd_pd(x, v[k], acc[r][k]);
+        }
+    }
+    for (size_t k = 0; k < K; k++)
+        for (size_t r = 0; r < 4; r++) T[r * K + k] = hsum_tail(acc[r][k], w + r * C, V + k * C, C4, C);
+}
+
 AVX2FMA void saydo_boot_wsum4_avx2(const uint32_t *w, size_t C, const double *V, size_t K,
                                    double *T)
 {
+    switch (K) {   /* constant K: the loops over k unroll */
+    case 1: wsum4_fused(w, C, V, 1, T); return;
+    case 2: wsum4_fused(w, C, V, 2, T); return;
+    case 3: wsum4_fused(w, C, V, 3, T); return;
+    default: break;
+    }
     const size_t C4 = C & ~(size_t)3;
     const uint32_t *w0 = w, *w1 = w + C, *w2 = w + 2 * C, *w3 = w + 3 * C;
     for (size_t k = 0; k < K; k++) {

@@ -29,6 +29,15 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
+/* No fused multiply-adds anywhere in this file: the AVX-512 copy of the k = 2
+ * loop below may use them (GCC's -mavx512f implies FMA), and a fused a*b+c
+ * rounds once where the SSE2 build rounds twice; with contraction off every
+ * copy does the same IEEE operations and gives the same bits. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#elif defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 #include "saydo/kernels.h"
 
@@ -227,15 +236,68 @@ void saydo__kl_rows_ref(const double *p, const double *q, size_t n, size_t k, do
 
 /* out[i] = a + b * JSD_nats(row i); (a, b) = (0, 1/ln base) for JSD and
  * (1, -1/ln 2) for PCS, so both share one loop. */
-static void jsd_rows_k2(const double *restrict p, const double *restrict q, size_t n, double a,
-                        double b, double *restrict out)
+static inline __attribute__((always_inline)) void jsd_rows_k2_body(const double *restrict p,
+                                                                    const double *restrict q, size_t n,
+                                                                    double a, double b,
+                                                                    double *restrict out)
 {
-    /* vectorises across rows: 2 rows per SSE2 iteration */
+    /* vectorises across rows: 2 rows per SSE2 iteration, 4 with AVX2, 8 with AVX-512 */
     for (size_t i = 0; i < n; i++) {
         double j = saydo__jsd_term_vec(p[2 * i], q[2 * i]) +
                    saydo__jsd_term_vec(p[2 * i + 1], q[2 * i + 1]);
         out[i] = a + b * (0.5 * j);
     }
+}
+
+/* The same loop for three instruction sets. Lanes are rows and every row
+ * gets the same operations in the same order (no FMA: see the top of the
+ * file), so the copies give identical bits (test_kernels.c checks them
+ * against each other); the wider ones do the 4 logs and 2 divisions a row
+ * in 4 or 8 lanes instead of 2 (PCS was a third of `saydo score`'s stage). */
+static void jsd_rows_k2_base(const double *restrict p, const double *restrict q, size_t n, double a,
+                             double b, double *restrict out)
+{
+    jsd_rows_k2_body(p, q, n, a, b, out);
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define SAYDO_K2_X86 1
+__attribute__((target("avx2"))) static void jsd_rows_k2_avx2(const double *restrict p,
+                                                             const double *restrict q, size_t n,
+                                                             double a, double b, double *restrict out)
+{
+    jsd_rows_k2_body(p, q, n, a, b, out);
+}
+
+__attribute__((target("avx512f"))) static void jsd_rows_k2_avx512(const double *restrict p,
+                                                                  const double *restrict q, size_t n,
+                                                                  double a, double b,
+                                                                  double *restrict out)
+{
+    jsd_rows_k2_body(p, q, n, a, b, out);
+}
+#endif
+
+int saydo__jsd_rows_k2_isa(const double *p, const double *q, size_t n, double a, double b, double *out,
+                           int isa)
+{
+#ifdef SAYDO_K2_X86
+    if (isa == 2 && __builtin_cpu_supports("avx512f")) {
+        jsd_rows_k2_avx512(p, q, n, a, b, out);
+        return 2;
+    }
+    if (isa >= 1 && __builtin_cpu_supports("avx2")) {
+        jsd_rows_k2_avx2(p, q, n, a, b, out);
+        return 1;
+    }
+#endif
+    jsd_rows_k2_base(p, q, n, a, b, out);
+    return 0;
+}
+
+static void jsd_rows_k2(const double *p, const double *q, size_t n, double a, double b, double *out)
+{
+    (void)saydo__jsd_rows_k2_isa(p, q, n, a, b, out, 2);   /* the widest the CPU has */
 }
 
 static void jsd_rows_general(const double *restrict p, const double *restrict q, size_t n,

@@ -115,6 +115,13 @@ void saydo__jsd_rows_ref(const double *p, const double *q, size_t n, size_t k, d
 void saydo__kl_rows_ref(const double *p, const double *q, size_t n, size_t k, double eps,
                         double base, double *out);
 
+/* The k = 2 row loop of saydo_jsd_rows / saydo_pcs_rows (out[i] = a + b *
+ * JSD_nats(row i)) in a chosen instruction set: isa 0 = baseline (SSE2),
+ * 1 = AVX2, 2 = AVX-512F, or the widest below it the CPU has; returns the
+ * one used. Every copy gives the same bits. */
+int saydo__jsd_rows_k2_isa(const double *p, const double *q, size_t n, double a, double b, double *out,
+                           int isa);
+
 /* Introsort of NaN-free a[0..n) with a quicksort depth budget (describe.c);
  * depth 0 is a pure heapsort. Exposed so tests reach every branch. */
 void saydo__intro_sort(double *a, size_t n, int depth);

@@ -31,6 +31,22 @@ check_refused inspect_dup.eval "two members are called samples/1_epoch_2.json"
 check_refused inspect_evil.eval "samples/../../evil.json"
 check_refused inspect_bomb.eval "member samples/1_epoch_2.json" "zip.max_ratio"
 
+# a HELM run directory whose scenario_state.json is cut, and a cut inspect .json log: the file and line, "truncated"
+mkdir -p "$dir/cut_run"
+cp "$fx"/helm_separate/*.json "$dir/cut_run/"
+head -c 1500 "$fx/helm_separate/scenario_state.json" > "$dir/cut_run/scenario_state.json"
+printf '{"version": 2, "status": "success", "eval": {"task": "t", "model": "m"},\n "samples": [{"id": 1, "epoch": 1,\n' \
+    > "$dir/cut_log.json"
+for cut in "cut_run:cut_run/scenario_state.json:" "cut_log.json:cut_log.json:3:"; do
+    f=${cut%%:*}; want=${cut#*:}
+    "$SAYDO_BIN" ingest "$dir/$f" -o "$dir/s.h5" -q 2> "$dir/err"; rc=$?
+    [ $rc -eq 1 ] || die "$f: exit $rc, expected 1"
+    grep -qF -- "$want" "$dir/err" || die "$f: the error does not name '$want': $(cat "$dir/err")"
+    grep -q "truncated?" "$dir/err" || die "$f: the error does not say the file is cut: $(cat "$dir/err")"
+    [ "$(records)" -eq 6 ] || die "$f: the store lost or gained records"
+    cmp -s "$dir/s.h5" "$dir/before.h5" || die "$f: the store file changed"
+done
+
 # a JSONL cut inside its last line: the whole lines go in, the cut one is quarantined with its number
 "$SAYDO_BIN" ingest "$fx/lmeval_truncated.jsonl" -o "$dir/s.h5" -m other 2> "$dir/err" || die "truncated jsonl: $(cat "$dir/err")"
 grep -q "5 records stored, 0 duplicates, 1 quarantined" "$dir/err" || die "truncated jsonl counts: $(cat "$dir/err")"

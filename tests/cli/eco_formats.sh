@@ -28,6 +28,9 @@ ingest "samples_wdct_deed_2025-01-02T03-04-05.678901.json" lmeval 6 0
 ingest "samples_gen_mc_2025-01-02T03-04-05.678901.jsonl" lmeval 6 0
 has filters '"item":"1","side":"gen_mc","trial":0,"variant":"strict-match","n_options":4,"choice":null,"status":"unparsed"'
 has filters '"item":"1","side":"gen_mc","trial":0,"variant":"flexible-extract","n_options":4,"choice":2'
+ingest "samples_repeats_2025-01-02T03-04-05.678901.jsonl" lmeval 11 0
+has repeats '"item":"0","side":"repeats","trial":1,"variant":"keep-3","n_options":4,"choice":3'
+has repeats '"item":"1","side":"repeats","trial":2,"variant":"","n_options":4,"choice":null,"status":"refused"'
 ingest lmeval_specials.jsonl lmeval 4 0
 has specials '"logprobs":[-1e-05,-1e999]'
 ingest inspect_zstd_logprobs.eval inspect 5 0 --keep-text
@@ -39,6 +42,10 @@ has openai '"item":"p3","side":"deed","trial":0,"variant":"","n_options":3,"choi
 ingest anthropic_batch_results.jsonl batch 1 2
 ingest helm_separate/scenario_state.json helm 3 0
 has helm '"item":"id2","side":"wdq:side=word,method=multiple_choice_separate_original","trial":0,"variant":"","n_options":2,"choice":1'
+# files beside the logs with no per-sample records: recognised, nothing stored, nothing quarantined
+ingest "results_2025-01-02T03-04-05.678901.json" lmeval-results 0 0
+grep -q "aggregate results, no per-sample records: nothing to ingest" "$dir/err$n" || die "results: no message"
+ingest helm_separate/run_spec.json helm-aux 0 0
 
 # the content decides: an lm-eval file named .csv is still lm-eval; --format forces a reader
 cp "$fx/lmeval_specials.jsonl" "$dir/looks_like.csv"

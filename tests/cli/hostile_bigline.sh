@@ -1,6 +1,7 @@
 #!/bin/bash
-# A single line of 320 MB (JSONL) and a single CSV record of 320 MB, made on
-# the fly in SAYDO_TMP and deleted afterwards: the line is longer than the
+# A single line of 320 MB (JSONL), a single CSV record of 320 MB and one
+# lm-eval sample line of 320 MB (a harness log: the JSON splitter of
+# jsontree.c), made on the fly in SAYDO_TMP and deleted afterwards: the line is longer than the
 # default limit (64 MiB), so it is skipped with its line number and the lines
 # around it are stored, with memory bounded: peak RSS below 256 MB (measured
 # with /usr/bin/time -v when present). The line is longer than the limit, so
@@ -67,4 +68,20 @@ rss_ok csv
 grep -F '"line":3,' "$dir/c.h5.quarantine.jsonl" | grep -qF "longer than the maximum record size" ||
     die "csv: record 3 not quarantined as too long: $(head -c 300 "$dir/c.h5.quarantine.jsonl")"
 "$SAYDO_BIN" info "$dir/c.h5" | grep -q "^records *2$" || die "csv: rows 2 and the last not stored"
+rm -f "$dir/big.csv"
+
+# lm-eval --log_samples: line 2 is a sample whose doc holds the whole size
+lm='"target": "A", "arguments": [["Q", " A"], ["Q", " B"]], "filtered_resps": [["-1.5", "False"], ["-0.5", "True"]]}'
+{
+    printf '{"doc_id": 0, "doc": {"question": "Q"}, %s\n{"doc_id": 1, "doc": {"question": "' "$lm"
+    head -c $((mb * 1024 * 1024)) /dev/zero | tr '\0' 'x'
+    printf '"}, %s\n{"doc_id": 2, "doc": {"question": "Q"}, %s\n' "$lm" "$lm"
+} > "$dir/samples_big.jsonl"
+"${timer[@]}" "$SAYDO_BIN" ingest -q --format lmeval -m m "$dir/samples_big.jsonl" -o "$dir/l.h5" 2> "$dir/err"
+rc=$?
+[ $rc -eq 0 ] || die "lmeval: exit $rc: $(tail -3 "$dir/err")"
+rss_ok lmeval
+grep -F '"line":2,' "$dir/l.h5.quarantine.jsonl" | grep -qF 'longer than' ||
+    die "lmeval: line 2 not quarantined as too long: $(head -c 300 "$dir/l.h5.quarantine.jsonl")"
+"$SAYDO_BIN" info "$dir/l.h5" | grep -q "^records *2$" || die "lmeval: lines 1 and 3 not stored"
 exit $fail

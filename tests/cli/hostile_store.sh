@@ -2,9 +2,10 @@
 # Damaged stores (fixtures/hostile/damage_store.py makes them with h5py from a
 # good store): truncated, not HDF5, a dataset removed, of the wrong type or
 # shape, codes outside their dictionaries, values outside their range.
-# `saydo info` and `saydo score` must exit 1 with the store's path and what is
-# wrong (never a crash or a sanitizer report), and an ingest into a store it
-# cannot read must leave it byte for byte as it was.
+# Every command that reads a store (`saydo info`, `score`, `export`, `compare`,
+# `table`) must exit 1 with the store's path and what is wrong (never a crash
+# or a sanitizer report), and an ingest into a store it cannot read must leave
+# it byte for byte as it was.
 set -uo pipefail
 : "${SAYDO_BIN:?}" "${SAYDO_FIXTURES:?}" "${SAYDO_TMP:?}"
 dir="$SAYDO_TMP/hostile_store"
@@ -24,8 +25,13 @@ printf '{"model":"m","item":"new","side":"word","choice":"A"}\n' > "$dir/new.jso
 
 while IFS=$'\t' read -r name want; do
     s="$dir/dmg/$name.h5"
-    for cmd in info score; do
-        "$SAYDO_BIN" $cmd "$s" > /dev/null 2> "$dir/err"
+    for cmd in info score export compare table; do
+        args=()
+        case $cmd in
+        compare) args=(--baseline base) ;;
+        table) args=(--spec "${SAYDO_SRC:-$SAYDO_FIXTURES/..}/analysis/wdct.spec") ;;
+        esac
+        "$SAYDO_BIN" $cmd "$s" "${args[@]}" > /dev/null 2> "$dir/err"
         rc=$?
         if crashed $rc "$dir/err"; then
             die "$name: saydo $cmd crashed (exit $rc): $(head -3 "$dir/err")"

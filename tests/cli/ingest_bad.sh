@@ -3,8 +3,8 @@
 # the case on each line): each is quarantined in STORE.quarantine.jsonl with
 # file, line and reason and counted; blank lines are counted apart; the
 # summary adds up (stored + duplicates + quarantined + blank = lines); the
-# same file parsed on 1 or 3 threads in 64-byte ranges gives the same store
-# and quarantine; --strict stops at the first bad line with file:line: reason
+# same file parsed on 1 or 3 threads in 64-byte ranges gives the same store,
+# quarantine and content hash (one thread hashes while it parses); --strict stops at the first bad line with file:line: reason
 # and leaves the store as it was; a duplicate key is stored once; a file
 # already ingested is skipped by its hash; a new model appends; -q keeps the
 # summary but drops the inference messages.
@@ -73,6 +73,8 @@ for k in a["records"]:
     assert np.array_equal(a["records"][k][...], b["records"][k][...], equal_nan=a["records"][k].dtype.kind == "f"), k
 for k in a["dict"]:
     assert list(a["dict"][k][...]) == list(b["dict"][k][...]), k
+# one parse thread hashes the file as it parses it (over-long line included): the same content hash
+assert list(a["provenance"]["sha256"][...]) == list(b["provenance"]["sha256"][...]), "content hash"
 PY
 done
 

@@ -59,8 +59,10 @@ for at in records:1 records:40000 records:70000 commit-fsync commit-rename; do
     esac
 done
 
-# random moments: 16 kills spread over an ingest's run time (a few are after it ended)
-for k in $(seq 1 16); do
+# random moments: 16 kills spread over an ingest's run time (a few are after it ended);
+# SAYDO_KILL_ROUNDS=N for more (by hand: 300, docs/hardening.md)
+rounds=${SAYDO_KILL_ROUNDS:-16}
+for k in $(seq 1 "$rounds"); do
     "$SAYDO_BIN" ingest -q "$dir/b.jsonl" -o "$st" 2> "$dir/err" &
     pid=$!
     sleep "0.$(printf '%03d' $((RANDOM % 700)))"
@@ -86,5 +88,5 @@ p = f["provenance"]
 assert list(p["row_start"][...]) == [0, 6] and int(p["row_end"][-1]) == len(keys), (p["row_start"][...], p["row_end"][...])
 assert set(np.unique(r["batch"][...])) == {0, 1}
 PY
-echo "kills: 21, B committed before a kill $committed times"
+echo "kills: $((5 + rounds)), B committed before a kill $committed times"
 exit $fail

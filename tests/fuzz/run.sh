@@ -81,14 +81,17 @@ make_seeds() {
         printf 'bogus line\n' > "$d/map_bad"
         ;;
     fuzz_store)
-        # real stores: the fixtures ingested, one scored with a saved table /results/t
-        local tmp
+        # real stores: the fixtures ingested, one scored with a saved table /results/t.
+        # The saydo of this build has ASan + UBSan (clang): a report here is a
+        # finding in the CLI, and the run checks all three stores were made.
+        local tmp log=$fz/seeds/fuzz_store.log
         tmp=$(mktemp -d)
-        "$saydo" ingest -q fixtures/csv/basic.csv -o "$tmp/csv.h5" > /dev/null 2>&1 && cp "$tmp/csv.h5" "$d/csv.h5"
-        "$saydo" ingest -q fixtures/wdct/*.csv -o "$tmp/wdct.h5" > /dev/null 2>&1 &&
-            "$saydo" score "$tmp/wdct.h5" --save t > /dev/null 2>&1 && cp "$tmp/wdct.h5" "$d/wdct.h5"
-        "$saydo" simulate --quiet --models 1 --items 4 --trials 2 --seed 1 -o "$tmp/sim.jsonl" 2> /dev/null &&
-            "$saydo" ingest -q "$tmp/sim.jsonl" -o "$tmp/sim.h5" > /dev/null 2>&1 && cp "$tmp/sim.h5" "$d/sim.h5"
+        : > "$log"
+        "$saydo" ingest -q fixtures/csv/basic.csv -o "$tmp/csv.h5" > /dev/null 2>> "$log" && cp "$tmp/csv.h5" "$d/csv.h5"
+        "$saydo" ingest -q fixtures/wdct/*.csv -o "$tmp/wdct.h5" > /dev/null 2>> "$log" &&
+            "$saydo" score "$tmp/wdct.h5" --save t > /dev/null 2>> "$log" && cp "$tmp/wdct.h5" "$d/wdct.h5"
+        "$saydo" simulate --quiet --models 1 --items 4 --trials 2 --seed 1 -o "$tmp/sim.jsonl" 2>> "$log" &&
+            "$saydo" ingest -q "$tmp/sim.jsonl" -o "$tmp/sim.h5" > /dev/null 2>> "$log" && cp "$tmp/sim.h5" "$d/sim.h5"
         rm -rf "$tmp"
         ;;
     fuzz_statedrevealed)
@@ -186,6 +189,12 @@ for t in "${targets[@]}"; do
     bin="$fz/$t"
     [ -x "$bin" ] || { echo "fuzz: $bin not built" >&2; fail=1; continue; }
     seeds=$(make_seeds "$t" | tail -1)
+    if [ "$t" = fuzz_store ] && [ "$(ls "$seeds"/*.h5 2> /dev/null | wc -l)" -lt 3 ]; then
+        echo "fuzz: fuzz_store: the fuzz build's saydo failed to make the seed stores:" >&2
+        head -20 "$fz/seeds/fuzz_store.log" >&2
+        summary+=("fuzz_store       FINDING: the seed stores were not made (the CLI failed: $fz/seeds/fuzz_store.log)")
+        fail=1
+    fi
     corpus="$fz/corpus/$t"
     crashes="$fz/crashes/$t"
     mkdir -p "$corpus" "$crashes"
@@ -213,6 +222,7 @@ for t in "${targets[@]}"; do
     summary+=("$line")
     echo "$line"
 done
-echo "---- fuzz summary (${secs}s per target) ----"
+if [ "$regress" = 1 ]; then echo "---- fuzz summary (replay of seeds and saved findings) ----"
+else echo "---- fuzz summary (${secs}s per target) ----"; fi
 printf '%s\n' "${summary[@]}"
 exit $fail

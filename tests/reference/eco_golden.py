@@ -15,7 +15,12 @@ chosen option and the per-option probabilities.
             sample has choices; no option distribution (no logprobs logged).
   HELM:     one record per request state (joint method); choice = the letter
             of the completion text in output_mapping; no distribution (HELM's
-            HF client logged only the sampled token, logprob 0).
+            HF client logged only the sampled token, logprob 0). The run
+            directory is one input; its per_instance_stats.json, named alone,
+            reads the scenario_state.json beside it (the same records).
+  companion files, written beside the logs with no per-sample records: 0
+            records (lm-eval's results_<date>.json, which only aggregates;
+            HELM's run_spec.json, scenario.json and stats.json).
 
 Non-multiple-choice samples (no choices) are written with choice "-".
 Usage: eco_golden.py SHARED_DIR > eco_golden.tsv
@@ -89,16 +94,33 @@ def helm(path):
     return rows
 
 
+def no_records(path):
+    """A companion file: aggregates or set-up, no per-sample list in it."""
+    with open(path, encoding="utf-8") as f:
+        d = json.load(f)
+    if isinstance(d, dict):
+        assert "samples" not in d and "request_states" not in d, path
+    else:   # HELM stats.json: aggregate stats, one per metric name and split
+        assert all("count" in x and "name" in x for x in d), path
+    return []
+
+
 def main():
     base = os.path.join(sys.argv[1], "ecosystem_samples")
     files = []
     for sub, reader in (("lm_eval_harness", lmeval), ("inspect_ai", inspect)):
         for name in sorted(os.listdir(os.path.join(base, sub))):
-            if name.endswith((".jsonl", ".json", ".eval")) and "results_" not in name:
-                files.append((f"{sub}/{name}", reader))
+            if name.endswith((".jsonl", ".json", ".eval")):
+                files.append((f"{sub}/{name}", no_records if "results_" in name else reader))
     for name in sorted(os.listdir(os.path.join(base, "helm"))):
         if os.path.isdir(os.path.join(base, "helm", name)):
             files.append((f"helm/{name}", helm))
+            for member in sorted(os.listdir(os.path.join(base, "helm", name))):
+                rel = f"helm/{name}/{member}"
+                if member == "per_instance_stats.json":
+                    files.append((rel, lambda p: helm(os.path.dirname(p))))
+                elif member != "scenario_state.json":   # that one is the directory's records, above
+                    files.append((rel, no_records))
     print("# written by tests/reference/eco_golden.py from ../shared/ecosystem_samples; do not edit")
     print("# records<TAB>file<TAB>count | rec<TAB>file<TAB>item<TAB>trial<TAB>choice<TAB>probs (comma-separated, - = none)")
     for rel, reader in files:

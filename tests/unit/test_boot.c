@@ -135,13 +135,33 @@ static void test_wsum_kernels(void **state)
     for (size_t i = 0; i < RB * C; i++) W[i] = cnt[i];
 
     double Ts[R * K], Ta[R * K], Tr[RB * KB], Tb[RB * KB];
-    saydo_boot_wsum4_scalar(cnt, C, V, K, Ts);
-    saydo_boot_wsum_ref(W, R, C, V, K, Tr);
-    for (size_t i = 0; i < R * K; i++) BT_CLOSE(Ts[i], Tr[i], 1e-12, 1e-12, "fused scalar %zu", i);
-    if (saydo_boot_have_avx2()) {
-        saydo_boot_wsum4_avx2(cnt, C, V, K, Ta);
-        assert_memory_equal(Ta, Ts, sizeof Ta);
+    /* every K (1 to 3 take the one-pass AVX2 loop), and every C mod 4 (the
+     * tails): the first cc clusters of each count row and value column */
+    uint32_t *cc_cnt = malloc(R * C * sizeof *cc_cnt);
+    double *cc_V = malloc(K * C * sizeof *cc_V), *cc_W = malloc(R * C * sizeof *cc_W);
+    for (size_t cc = C - 3; cc <= C; cc++) {
+        for (size_t r0 = 0; r0 < R; r0++)
+            for (size_t c = 0; c < cc; c++) {
+                cc_cnt[r0 * cc + c] = cnt[r0 * C + c];
+                cc_W[r0 * cc + c] = W[r0 * C + c];
+            }
+        for (size_t k = 0; k < K; k++)
+            for (size_t c = 0; c < cc; c++) cc_V[k * cc + c] = V[k * C + c];
+        for (size_t k = 1; k <= K; k++) {
+            saydo_boot_wsum4_scalar(cc_cnt, cc, cc_V, k, Ts);
+            saydo_boot_wsum_ref(cc_W, R, cc, cc_V, k, Tr);
+            for (size_t i = 0; i < R * k; i++)
+                BT_CLOSE(Ts[i], Tr[i], 1e-12, 1e-12, "fused scalar C=%zu K=%zu %zu", cc, k, i);
+            if (saydo_boot_have_avx2()) {
+                saydo_boot_wsum4_avx2(cc_cnt, cc, cc_V, k, Ta);
+                if (memcmp(Ta, Ts, R * k * sizeof *Ta) != 0)
+                    fail_msg("wsum4 AVX2 and scalar differ at C = %zu, K = %zu", cc, k);
+            }
+        }
     }
+    free(cc_cnt);
+    free(cc_V);
+    free(cc_W);
     /* dgemm with several C tiles (R*K*C > 262144) */
     saydo_boot_wsum_ref(W, RB, C, V, KB, Tr);
     saydo_boot_wsum_blas(W, RB, C, V, KB, Tb);

@@ -1,8 +1,10 @@
 /* Every harness log under ../shared/ecosystem_samples against an independent
  * reading in Python: tests/reference/eco_golden.py wrote
  * tests/reference/eco_golden.tsv (record counts, chosen options, and per-
- * option probabilities = softmax of the logged log-likelihoods). Skips (77)
- * when ../shared is absent. */
+ * option probabilities = softmax of the logged log-likelihoods). The files
+ * written beside the logs with no per-sample records (lm-eval's results,
+ * HELM's run spec, scenario and stats) read as 0 records of their own
+ * companion format. Skips (77) when ../shared is absent. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,6 +45,12 @@ static void check_file(const char *rel, long count, want_t *want, int nw)
     saydo_status st = eco_open(path, NULL, NULL, "given-model", &map, &r);
     if (st != SAYDO_OK) fprintf(stderr, "%s: %s\n", rel, saydo_last_error());
     assert_int_equal(st, SAYDO_OK);
+    if (count == 0) {   /* a companion file: recognised, not read as saydo JSONL */
+        const char *fmt = saydo_reader_format(r);
+        if (strcmp(fmt, "lmeval-results") != 0 && strcmp(fmt, "helm-aux") != 0)
+            fprintf(stderr, "%s: read as %s, not as a companion file\n", rel, fmt);
+        assert_true(strcmp(fmt, "lmeval-results") == 0 || strcmp(fmt, "helm-aux") == 0);
+    }
     long n = 0;
     while ((st = saydo_reader_next(r, &rec)) == SAYDO_OK) {
         n++;
@@ -106,7 +114,8 @@ static void test_shared_files(void **state)
     if (file[0]) check_file(file, count, want, nw), files++;
     fclose(f);
     free(want);
-    assert_int_equal(files, 7);   /* 2 lm-eval, 4 inspect, 1 HELM run */
+    /* 2 lm-eval samples + 1 results, 4 inspect, 1 HELM run directory + 4 of its files */
+    assert_int_equal(files, 12);
 }
 
 int main(void)

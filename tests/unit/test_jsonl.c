@@ -8,7 +8,11 @@
  *  - chunks: the parser over a span of memory (jsonl_chunk.h, used by the
  *    parallel ingest) must yield the same records and bad lines as the
  *    ordinary reader, whatever the cut points, with a BOM skipped only at the
- *    start of the file. */
+ *    start of the file;
+ *  - shapes: a line parsed by replaying the shape of an earlier line must
+ *    give exactly what yajl gives for it (record, or bad line and reason),
+ *    for lines of several layouts and every one-byte change, deletion and
+ *    insertion of them, and for the number spellings JSON allows and forbids. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -283,6 +287,180 @@ static void test_chunk_long_line(void **state)
     saydo_jsonl_chunk_free(c);
 }
 
+
+/* Everything a record holds (or the bad line's reason), for comparisons. */
+static void describe(char *out, size_t cap, saydo_status st, const saydo_record_t *r, const saydo_bad_t *b)
+{
+    if (st == SAYDO_E_PARSE) {
+        snprintf(out, cap, "BAD %lld %s", (long long)b->line, b->reason);
+        return;
+    }
+    if (st != SAYDO_OK) {
+        snprintf(out, cap, "STATUS %d", (int)st);
+        return;
+    }
+    int k = snprintf(out, cap, "R%lld %s|%s|%s|%s|%s|%s|%s|%s t%d r%d c%d n%d map%d", (long long)r->line,
+                     r->model, r->condition ? r->condition : "-", r->item, r->side, r->variant ? r->variant : "-",
+                     r->domain ? r->domain : "-", r->method ? r->method : "-",
+                     r->trained_side ? r->trained_side : "-", r->trial, r->round, r->choice, r->n_options,
+                     r->has_option_map);
+    for (int i = 0; i < r->n_logp && k < (int)cap; i++) k += snprintf(out + k, cap - (size_t)k, " %a", r->logp[i]);
+    for (int i = 0; r->has_option_map && i < SAYDO_MAX_OPTIONS && k < (int)cap; i++)
+        k += snprintf(out + k, cap - (size_t)k, ",%d", r->option_map[i]);
+    if (k < (int)cap)
+        snprintf(out + k, cap - (size_t)k, " text[%.*s]", r->text ? (int)r->text_len : 0, r->text ? r->text : "");
+}
+
+/* What the chunk parser makes of `line` after a good line of the template's
+ * layout (so a shape is learned first), with shapes on or off. */
+static int64_t parse_after(saydo_jsonl_chunk_t *c, const char *tmpl, const char *line, size_t len, char *out,
+                           size_t cap)
+{
+    static char buf[8192];
+    size_t tl = strlen(tmpl);
+    assert_true(tl + len + 2 < sizeof buf);
+    memcpy(buf, tmpl, tl);
+    buf[tl] = '\n';
+    memcpy(buf + tl + 1, line, len);
+    buf[tl + 1 + len] = '\n';
+    saydo_record_t rec;
+    saydo_jsonl_chunk_reset(c, buf, tl + len + 2, 0);
+    saydo_status first = saydo_jsonl_chunk_next(c, &rec);
+    if (first != SAYDO_OK) fail_msg("the template line gave %d: %s", (int)first, saydo_jsonl_chunk_bad(c)->reason);
+    int64_t before = saydo_jsonl_chunk_shape_hits(c);
+    saydo_status st = saydo_jsonl_chunk_next(c, &rec);
+    if (st == SAYDO_EOF) snprintf(out, cap, "blank");
+    else describe(out, cap, st, &rec, saydo_jsonl_chunk_bad(c));
+    return saydo_jsonl_chunk_shape_hits(c) - before;
+}
+
+static void test_shapes_match_yajl(void **state)
+{
+    (void)state;
+    static const char *const tmpl[] = {
+        "{\"model\": \"model-0\", \"condition\": \"cond-0\", \"item\": \"item-0\", \"domain\": \"EthV\", \"side\": "
+        "\"word\", \"trial\": 0, \"response\": \"A. I would choose option A.\", \"choice\": \"A\", \"logprobs\": "
+        "{\"A\": -0.994858, \"B\": -0.46168}}",
+        "{\"model\":\"m\",\"item\":\"a\",\"side\":\"deed\",\"trial\":3,\"choice\":null,\"probs\":[0.25,0.75],"
+        "\"consistency\":true,\"round\":2,\"method\":\"sft\",\"trained_side\":\"word\",\"variant\":\"v1\","
+        "\"n_options\":2}",
+        "{\"model\":\"m\",\"item\":\"b\",\"side\":\"word\",\"status\":\"refused\",\"logprobs\":[-1.5e-3,null,-2E+1],"
+        "\"option_map\":[2,0,1],\"extra\":{\"x\":[1,\"two\",{\"y\":false}]},\"consistency\":0}",
+        "  {\"item\":\"c\",\"side\":\"word\",\"model\":\"m\",\"response\":\"The answer is B\",\"logprobs\":"
+        "{\" A\":-0.1,\" B\":-2.5}, \"id\": 12345678901234567890 }\t",
+    };
+    static const char bytes[] = {'"', '\\', ' ', '0', '1', '9', '-', '+', '.', 'e', 'E', 'x', '}', '{', ']', '[',
+                                 ',', ':', 'n', 't', 'A', 0x7f, 0x1f, '\t', '/'};
+    static const char *const numbers[] = {"0", "-0", "01", "-01", "1.", "1.e5", ".5", "1e", "1e+", "1E-", "-",
+                                          "--1", "1.5E-3", "2e+22", "1e400", "-1e-400", "123456789012345678901234",
+                                          "0.0000001", "9007199254740993", "1.0", "-0.0e0", "0x10", "1 2", "NaN",
+                                          "Infinity", "1e5.5", "+1", "0.5e-2", "7e22", "12.34e-5"};
+    saydo_read_opts_t o = jsonl_opts();
+    o.keep_text = 1;
+    saydo_jsonl_chunk_t *fast = NULL, *slow = NULL;
+    assert_int_equal(saydo_jsonl_chunk_create("s.jsonl", &o, &fast), SAYDO_OK);
+    assert_int_equal(saydo_jsonl_chunk_create("s.jsonl", &o, &slow), SAYDO_OK);
+    saydo_jsonl_chunk_set_shapes(slow, 0);
+    char line[1024], a[2048], b[2048];
+    int64_t hits = 0, cases = 0;
+    for (size_t t = 0; t < sizeof tmpl / sizeof *tmpl; t++) {
+        const char *base = tmpl[t];
+        size_t bl = strlen(base);
+        /* the template itself: taken by the fast path */
+        assert_int_equal(parse_after(fast, base, base, bl, a, sizeof a), 1);
+        parse_after(slow, base, base, bl, b, sizeof b);
+        assert_string_equal(a, b);
+        for (size_t p = 0; p <= bl; p++)
+            for (size_t x = 0; x <= sizeof bytes; x++)
+                for (int op = 0; op < 3; op++) {
+                    size_t n;
+                    if (op == 0) {   /* replace the byte at p */
+                        if (p == bl || x == sizeof bytes) continue;
+                        memcpy(line, base, bl);
+                        line[p] = bytes[x];
+                        n = bl;
+                    } else if (op == 1) {   /* insert before p */
+                        if (x == sizeof bytes) continue;
+                        memcpy(line, base, p);
+                        line[p] = bytes[x];
+                        memcpy(line + p + 1, base + p, bl - p);
+                        n = bl + 1;
+                    } else {   /* delete the byte at p */
+                        if (p == bl || x != 0) continue;
+                        memcpy(line, base, p);
+                        memcpy(line + p, base + p + 1, bl - p - 1);
+                        n = bl - 1;
+                    }
+                    hits += parse_after(fast, base, line, n, a, sizeof a);
+                    parse_after(slow, base, line, n, b, sizeof b);
+                    cases++;
+                    if (strcmp(a, b) != 0)
+                        fail_msg("template %zu, op %d at %zu (0x%02x): shapes '%s', yajl '%s'", t, op, p,
+                                 (unsigned char)bytes[x == sizeof bytes ? 0 : x], a, b);
+                }
+        /* every number slot respelled */
+        for (size_t p = 0; p < bl; p++) {
+            if (!(base[p] == '-' || (base[p] >= '0' && base[p] <= '9')) || (p && strchr("0123456789.-eE+", base[p - 1])))
+                continue;
+            size_t e = p;
+            while (e < bl && strchr("0123456789.-eE+", base[e])) e++;
+            if (p && base[p - 1] != ':' && base[p - 1] != ' ' && base[p - 1] != '[' && base[p - 1] != ',') continue;
+            for (size_t k = 0; k < sizeof numbers / sizeof *numbers; k++) {
+                size_t nl = strlen(numbers[k]);
+                memcpy(line, base, p);
+                memcpy(line + p, numbers[k], nl);
+                memcpy(line + p + nl, base + e, bl - e);
+                size_t n = p + nl + bl - e;
+                hits += parse_after(fast, base, line, n, a, sizeof a);
+                parse_after(slow, base, line, n, b, sizeof b);
+                cases++;
+                if (strcmp(a, b) != 0)
+                    fail_msg("template %zu, number '%s' at %zu: shapes '%s', yajl '%s'", t, numbers[k], p, a, b);
+            }
+        }
+    }
+    /* the fast path took a good share of the cases (the rest went to yajl) */
+    assert_true(hits > cases / 10);
+    assert_int_equal(saydo_jsonl_chunk_shape_hits(slow), 0);
+    saydo_jsonl_chunk_free(fast);
+    saydo_jsonl_chunk_free(slow);
+}
+
+/* A token that starts after the object and runs to the line's end stays in
+ * yajl's lexer without a callback: it must make its own line bad, not the
+ * next one (a number, an unterminated string, a cut literal; spaces are fine). */
+static void test_text_after_object(void **state)
+{
+    (void)state;
+    static const char log[] = "{\"model\":\"m\",\"item\":\"a\",\"side\":\"word\"}5\n"
+                              "{\"model\":\"m\",\"item\":\"b\",\"side\":\"word\"}\n"
+                              "{\"model\":\"m\",\"item\":\"c\",\"side\":\"word\"}\"ab}\n"
+                              "{\"model\":\"m\",\"item\":\"d\",\"side\":\"word\"} \t\r\n"
+                              "{\"model\":\"m\",\"item\":\"e\",\"side\":\"word\"}tru\n"
+                              "{\"model\":\"m\",\"item\":\"f\",\"side\":\"word\"}\n";
+    for (int shapes = 0; shapes < 2; shapes++) {
+        saydo_read_opts_t o = jsonl_opts();
+        saydo_jsonl_chunk_t *c = NULL;
+        saydo_record_t rec;
+        assert_int_equal(saydo_jsonl_chunk_create("t.jsonl", &o, &c), SAYDO_OK);
+        saydo_jsonl_chunk_set_shapes(c, shapes);
+        saydo_jsonl_chunk_reset(c, log, sizeof log - 1, 1);
+        for (int line = 1; line <= 6; line++) {
+            saydo_status st = saydo_jsonl_chunk_next(c, &rec);
+            if (line % 2) {
+                assert_int_equal(st, SAYDO_E_PARSE);
+                assert_int_equal(saydo_jsonl_chunk_bad(c)->line, line);
+                assert_string_equal(saydo_jsonl_chunk_bad(c)->reason, "text after the JSON object");
+            } else {
+                assert_int_equal(st, SAYDO_OK);
+                assert_int_equal(rec.item[0], "abcdef"[line - 1]);
+            }
+        }
+        assert_int_equal(saydo_jsonl_chunk_next(c, &rec), SAYDO_EOF);
+        saydo_jsonl_chunk_free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +468,8 @@ int main(void)
         cmocka_unit_test(test_line_scan),
         cmocka_unit_test(test_chunks_match_reader),
         cmocka_unit_test(test_chunk_long_line),
+        cmocka_unit_test(test_shapes_match_yajl),
+        cmocka_unit_test(test_text_after_object),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,6 +247,55 @@ static void test_filters(void **state)
     saydo_fieldmap_free(&map);
 }
 
+/* repeats > 1 (a task's `repeats: N`): one record per repeat, trial = its
+ * index (fixtures/eco/make_fixtures.py lm_repeats(), planted by hand). */
+static void test_repeats(void **state)
+{
+    (void)state;
+    saydo_reader_t *r = NULL;
+    saydo_record_t rec;
+    static const struct { const char *item, *variant; int trial, choice; } want[] = {
+        {"0", "", 0, 0},   /* filter none: the raw repeats "The answer is A.", "B", "I would say (C)." */
+        {"0", "", 1, 1},
+        {"0", "", 2, 2},
+        {"0", "strict-match", 0, 0},   /* a regex filter kept the first repeat only */
+        {"0", "keep-3", 0, 0},         /* a filter that kept 3 answers: "A", "D", "[invalid]" */
+        {"0", "keep-3", 1, 3},
+        {"0", "keep-3", 2, SAYDO_CHOICE_UNPARSED},
+        {"1", "", 0, 3},   /* "D", "D", "I cannot answer that." */
+        {"1", "", 1, 3},
+        {"1", "", 2, SAYDO_CHOICE_REFUSED},
+        {"2", "", 0, 1},   /* loglikelihood logged with 2 repeats: one record, argmax of (-1.0, -0.5) */
+    };
+    saydo_read_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.quiet = 1;
+    o.model = "m";
+    o.keep_text = 1;
+    assert_int_equal(saydo_reader_open(eco_fixture("samples_repeats_" DATE ".jsonl"), &o, &r), SAYDO_OK);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(saydo_reader_next(r, &rec), SAYDO_OK);
+        assert_string_equal(rec.item, want[i].item);
+        assert_string_equal(rec.variant, want[i].variant);
+        assert_int_equal(rec.trial, want[i].trial);
+        assert_int_equal(rec.choice, want[i].choice);
+        assert_int_equal(rec.line, i < 3 ? 1 : i == 3 ? 2 : i < 7 ? 3 : i < 10 ? 4 : 5);
+        if (i < 10) assert_int_equal(rec.n_options, 4);
+    }
+    assert_true(rec.n_logp == 2 && rec.logp[0] == -1.0 && rec.logp[1] == -0.5);
+    assert_int_equal(saydo_reader_next(r, &rec), SAYDO_EOF);
+    saydo_reader_free(r);
+
+    /* the raw text of each repeat is kept with --keep-text */
+    assert_int_equal(saydo_reader_open(eco_fixture("samples_repeats_" DATE ".jsonl"), &o, &r), SAYDO_OK);
+    assert_int_equal(saydo_reader_next(r, &rec), SAYDO_OK);
+    assert_int_equal(saydo_reader_next(r, &rec), SAYDO_OK);
+    assert_int_equal(saydo_reader_next(r, &rec), SAYDO_OK);
+    assert_int_equal(rec.text_len, strlen("I would say (C)."));
+    assert_memory_equal(rec.text, "I would say (C).", rec.text_len);
+    saydo_reader_free(r);
+}
+
 static void test_mutual_info_and_truncation(void **state)
 {
     (void)state;
@@ -334,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_shapes_without_mapping),
         cmocka_unit_test(test_special_values_and_acc_norm),
         cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_repeats),
         cmocka_unit_test(test_mutual_info_and_truncation),
         cmocka_unit_test(test_mapping_paths),
     };
