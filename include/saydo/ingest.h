@@ -57,7 +57,11 @@ void saydo_ingest_opts_default(saydo_ingest_opts_t *o);
 
 /** Ingests files[0..n) into store (created when absent), one commit per file.
  *  results (caller array of n) receives each file's counts. On a fatal error
- *  the files committed before it stay; the failing one leaves no trace. */
+ *  the files committed before it stay; the failing one leaves no trace.
+ *  On more than one MPI rank (the MPI build under mpirun; every rank calls
+ *  it alike) the files are split across the ranks and committed together,
+ *  the same store as here; a failure on any rank keeps none of them, and
+ *  results are filled on rank 0 (src/core/ingest_mpi.h). */
 saydo_status saydo_ingest_files(const char *store, const char *const *files, int n, const saydo_ingest_opts_t *o,
                                 saydo_ingest_file_t *results) SAYDO_MUST_CHECK;
 

@@ -41,12 +41,15 @@ static stamp_t stamp_now(void)
 enum { ST_READ, ST_PAIR, ST_GROUP, ST_METRICS, ST_BOOT, ST_PRINT, N_STAGES };
 static const char *const stage_names[N_STAGES] = {"read", "pair", "group", "metrics", "bootstrap", "print"};
 
-static void timings_print(const stamp_t *t, const stamp_t *pair0)
+static void timings_print(const stamp_t *t, const stamp_t *pair0, int direct)
 {
     /* t[0] is the start, t[k + 1] the end of stage k; the pair stage starts at
-     * *pair0 (after the extra stage runs of --timings=R) */
-    fputs("saydo score: timings (wall s / CPU s / page faults):", stderr);
+     * *pair0 (after the extra stage runs of --timings=R); direct: pair, group
+     * and metrics were one pass (saydo_score_table_direct), shown as pair */
+    fprintf(stderr, "saydo score: timings (wall s / CPU s / page faults%s):",
+            direct ? "; pair = pair+group+metrics in one pass" : "");
     for (int k = 0; k < N_STAGES; k++) {
+        if (direct && (k == ST_GROUP || k == ST_METRICS)) continue;
         const stamp_t *a = k == ST_PAIR ? pair0 : &t[k];
         fprintf(stderr, " %s %.4f/%.4f/%.0f", stage_names[k], t[k + 1].wall - a->wall, t[k + 1].cpu - a->cpu,
                 t[k + 1].faults - a->faults);
@@ -86,7 +89,8 @@ static saydo_status score_stage(const saydo_data_t *d, const saydo_pair_opts_t *
 static void usage(FILE *f)
 {
     fputs("Usage: saydo score STORE [options]\n"
-          "Pairs the two sides of every probe and prints CS, PCS and divergences by group (plus an overall row).\n\n"
+          "Pairs the two sides of every probe and prints CS, PCS and divergences by group (plus an overall row\n"
+          "unless --no-overall).\n\n"
           "Options:\n"
           "  -b, --by FIELDS        group by: model, condition, domain, variant, method, round, trained_side,\n"
           "                         item, or a label (culture, topic, ...); default model,condition,domain\n"
@@ -294,7 +298,7 @@ int saydo_cmd_score(int argc, char **argv)
     if (timings && saydo_par_rank() == 0) {
         fflush(stdout);
         ts[ST_PRINT + 1] = stamp_now();
-        timings_print(ts, &pair0);
+        timings_print(ts, &pair0, p == NULL);
     }
     if (save && saydo_par_rank() == 0) {
         if ((st = saydo_cli_save("score", store, save, t, argc, argv)) < 0) {

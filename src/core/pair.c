@@ -6,7 +6,10 @@
  * loops over fixed blocks whose results do not depend on which thread did
  * them (each block writes its own rows), so the pairs are byte-identical for
  * any thread count. PCS and JSD come from the row kernels (saydo_pcs_rows,
- * saydo_jsd_rows) for every unit and k. */
+ * saydo_jsd_rows) for every unit and k.
+ *
+ * pair_scan() (score_impl.h) gives the same pairs and figures block by block
+ * without keeping them, for saydo_score_table_direct(). */
 #include <math.h>
 #include <omp.h>
 #include <sched.h>
@@ -189,7 +192,11 @@ static int64_t neighbour(const saydo_data_t *d, size_t i, int s1, int s2)
 }
 
 /* softmax of two logits, the same bits as saydo_softmax() (one exp: the
- * larger logit's term is exp(0) = 1 exactly) */
+ * larger logit's term is exp(0) = 1 exactly). The smaller term is
+ * exp(-|a - b|): a - b and b - a are exact negatives of each other, so that
+ * is exp(a - b) when b > a and exp(b - a) otherwise, bit for bit, and the
+ * indexed stores below replace a branch that real logits mispredict half the
+ * time. */
 static void softmax2(const float *x, double *p)
 {
     double a = x[0], b = x[1];
@@ -198,12 +205,10 @@ static void softmax2(const float *x, double *p)
         saydo_softmax(xs, 2, p);
         return;
     }
-    double ea = 1.0, eb = 1.0;
-    if (b > a) ea = exp(a - b);
-    else eb = exp(b - a);
-    double inv = 1.0 / (ea + eb);
-    p[0] = ea * inv;
-    p[1] = eb * inv;
+    const double t = exp(-fabs(a - b)), inv = 1.0 / (t + 1.0);   /* t + 1 = 1 + t exactly */
+    const int b_larger = b > a;
+    p[!b_larger] = t * inv;   /* the smaller logit's share */
+    p[b_larger] = inv;        /* = 1.0 * inv */
 }
 
 /* The distributions of a pair of records for the k == 2 fast path: 1 when
@@ -257,11 +262,13 @@ static void trial_block(const saydo_data_t *d, const saydo_pair_opts_t *o, saydo
         pair_metrics(p, i, &dd, o);
     }
     if (!m) return;
-    saydo_pcs_rows(P, Q, m, 2, out);
-    for (size_t j = 0; j < m; j++) p->pcs[i0 + idx[j]] = out[j];
+    /* every pair on the row-kernel path (the usual case): straight into place */
+    const int all = m == i1 - i0;
+    saydo_pcs_rows(P, Q, m, 2, all ? p->pcs + i0 : out);
+    for (size_t j = 0; !all && j < m; j++) p->pcs[i0 + idx[j]] = out[j];
     if (o->skip_jsd) return;
-    saydo_jsd_rows(P, Q, m, 2, o->log_base, out);
-    for (size_t j = 0; j < m; j++) p->jsd[i0 + idx[j]] = out[j];
+    saydo_jsd_rows(P, Q, m, 2, o->log_base, all ? p->jsd + i0 : out);
+    for (size_t j = 0; !all && j < m; j++) p->jsd[i0 + idx[j]] = out[j];
 }
 
 /* Pairs per trial: neighbours in parallel blocks (see neighbour()), then a

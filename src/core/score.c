@@ -1,4 +1,6 @@
-/* saydo score: per-group CS, PCS and divergence figures over the pairs. */
+/* saydo score: per-group CS, PCS and divergence figures over the pairs, from
+ * the per-pair arrays (saydo_score_table_ex) or straight from the records
+ * (saydo_score_table_direct); both add the same values in the same order. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>

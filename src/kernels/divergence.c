@@ -313,8 +313,8 @@ static void jsd_rows_general(const double *restrict p, const double *restrict q,
     }
 }
 
-static void jsd_rows_dispatch(const double *p, const double *q, size_t n, size_t k, double a,
-                              double b, double *out)
+__attribute__((noinline)) static void jsd_rows_dispatch(const double *p, const double *q, size_t n, size_t k,
+                                                        double a, double b, double *out)
 {
     if (k == 0) {
         for (size_t i = 0; i < n; i++) out[i] = NAN;
