@@ -68,7 +68,7 @@ cleanup:
     return st;
 }
 
-static saydo_status grow_items(saydo_writer_t *w, size_t need)
+saydo_status saydo_writer_grow_items(saydo_writer_t *w, size_t need)
 {
     if (need <= w->item_cap) return SAYDO_OK;
     size_t nc = w->item_cap ? w->item_cap * 2 : 1024;
@@ -88,7 +88,7 @@ static saydo_status grow_items(saydo_writer_t *w, size_t need)
     return SAYDO_OK;
 }
 
-static saydo_status grow_conds(saydo_writer_t *w, size_t need)
+saydo_status saydo_writer_grow_conds(saydo_writer_t *w, size_t need)
 {
     if (need <= w->cond_cap) return SAYDO_OK;
     size_t nc = w->cond_cap ? w->cond_cap * 2 : 64;
@@ -378,12 +378,12 @@ static saydo_status encode(saydo_writer_t *w, const saydo_record_t *rec, coded_t
     SAYDO_TRY(dict_code(&w->d_model, &w->c_model, rec->model, &c->model, NULL));
     SAYDO_TRY(dict_code(&w->d_condition, &w->c_condition, rec->condition ? rec->condition : "base", &c->cond, &added));
     if (added) {
-        SAYDO_TRY(grow_conds(w, (size_t)c->cond + 1));
+        SAYDO_TRY(saydo_writer_grow_conds(w, (size_t)c->cond + 1));
         w->cond_method[c->cond] = w->cond_round[c->cond] = w->cond_tside[c->cond] = -1;
     }
     SAYDO_TRY(dict_code(&w->d_item, &w->c_item, rec->item, &c->item, &added));
     if (added) {
-        SAYDO_TRY(grow_items(w, (size_t)c->item + 1));
+        SAYDO_TRY(saydo_writer_grow_items(w, (size_t)c->item + 1));
         w->item_domain[c->item] = -1;
         w->item_nopt[c->item] = 0;
     }

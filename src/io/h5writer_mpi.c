@@ -28,43 +28,6 @@
 
 /* ---- the replay ---------------------------------------------------------- */
 
-/* Room for item code `need - 1`; new items know nothing yet (as grow_items()
- * and encode() in h5writer.c leave them). */
-static saydo_status items_room(saydo_writer_t *w, size_t need)
-{
-    if (need <= w->item_cap) return SAYDO_OK;
-    size_t nc = w->item_cap ? w->item_cap * 2 : 1024;
-    while (nc < need) nc *= 2;
-    int32_t *dom = realloc(w->item_domain, nc * sizeof *dom);
-    if (dom) w->item_domain = dom;
-    int8_t *no = realloc(w->item_nopt, nc);
-    if (no) w->item_nopt = no;
-    if (!dom || !no) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
-    for (int l = 0; l < SAYDO_MAX_LABELS; l++) {
-        int32_t *lab = realloc(w->item_label[l], nc * sizeof *lab);
-        if (!lab) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
-        w->item_label[l] = lab;
-        for (size_t i = w->item_cap; i < nc; i++) lab[i] = -1;
-    }
-    w->item_cap = nc;
-    return SAYDO_OK;
-}
-
-static saydo_status conds_room(saydo_writer_t *w, size_t need)
-{
-    if (need <= w->cond_cap) return SAYDO_OK;
-    size_t nc = w->cond_cap ? w->cond_cap * 2 : 64;
-    while (nc < need) nc *= 2;
-    int32_t **arr[] = {&w->cond_method, &w->cond_round, &w->cond_tside};
-    for (int a = 0; a < 3; a++) {
-        int32_t *p = realloc(*arr[a], nc * sizeof *p);
-        if (!p) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
-        *arr[a] = p;
-    }
-    w->cond_cap = nc;
-    return SAYDO_OK;
-}
-
 /* The store code of local code `code` of dictionary k, taking the string
  * into the writer's dictionary the first time the file uses it, as encode()
  * does: local codes count in order of first use, so a code not mapped yet is
@@ -83,11 +46,11 @@ static saydo_status map_key(saydo_writer_t *w, const saydo_replay_in_t *in, sayd
     int added = 0;
     SAYDO_TRY(saydo_strmap_put(dicts[k], in->dict[k][code], global, &added));
     if (added && k == SAYDO_RD_CONDITION) {
-        SAYDO_TRY(conds_room(w, (size_t)*global + 1));
+        SAYDO_TRY(saydo_writer_grow_conds(w, (size_t)*global + 1));
         w->cond_method[*global] = w->cond_round[*global] = w->cond_tside[*global] = -1;
     }
     if (added && k == SAYDO_RD_ITEM) {
-        SAYDO_TRY(items_room(w, (size_t)*global + 1));
+        SAYDO_TRY(saydo_writer_grow_items(w, (size_t)*global + 1));
         w->item_domain[*global] = -1;
         w->item_nopt[*global] = 0;
     }

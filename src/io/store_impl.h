@@ -93,6 +93,9 @@ void saydo_writer_state_free(saydo_writer_t *w);
 saydo_status saydo_writer_load_state(saydo_writer_t *w) SAYDO_MUST_CHECK;
 saydo_status saydo_writer_save_state(saydo_writer_t *w) SAYDO_MUST_CHECK;
 saydo_status saydo_writer_flush(saydo_writer_t *w) SAYDO_MUST_CHECK;
+/* room for item (condition) code need - 1; new items have no labels yet */
+saydo_status saydo_writer_grow_items(saydo_writer_t *w, size_t need) SAYDO_MUST_CHECK;
+saydo_status saydo_writer_grow_conds(saydo_writer_t *w, size_t need) SAYDO_MUST_CHECK;
 void saydo_writer_committed(saydo_writer_t *w);
 saydo_status saydo_writer_note_item(saydo_writer_t *w, int32_t item, const saydo_record_t *rec) SAYDO_MUST_CHECK;
 saydo_status saydo_writer_note_condition(saydo_writer_t *w, int32_t cond, const saydo_record_t *rec) SAYDO_MUST_CHECK;
