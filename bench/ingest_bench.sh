@@ -18,7 +18,9 @@
 #   saydo ingest, 1 core  the default pinned to one CPU with taskset
 #   saydo parse only      bench/parse_bench.c, one thread, no store: the chunk parser over
 #                         a mapping of the file (what each ingest parse thread runs), and
-#                         the ordinary reader (read(2) into a line buffer)
+#                         the ordinary reader (read(2) into a line buffer); by hand,
+#                         `parse_bench LOG pipe` gives the ingest's parse side exactly
+#                         (pread, hash, packed parts, unpacking) in CPU seconds
 #   pandas read stage     exactly peer_pipeline.py's read: pd.read_json(lines=True) +
 #                         json_normalize + the h5py column writes (gzip + shuffle)
 #   DuckDB ingest         duckdb_peer.mjs: read_json into a database file + CHECKPOINT
@@ -54,7 +56,8 @@ if [ ! -x "$build/saydo" ]; then
 fi
 saydo="$build/saydo"
 gcc -O2 -I"$here/include" -I"$here/src" -I"$build/generated" "$here/bench/parse_bench.c" \
-    "$build/libsaydo_io.a" "$build/libsaydo_util.a" $(pkg-config --libs yajl libxxhash libzip libzstd hdf5) -lm \
+    "$build/libsaydo.a" "$build/libsaydo_io.a" "$build/libsaydo_util.a" \
+    $(pkg-config --libs yajl libxxhash libzip libzstd hdf5) -lpthread -lm \
     -o "$out/parse_bench" || { echo "cannot build parse_bench" >&2; exit 1; }
 
 bytes=$(stat -c %s "$log")

@@ -5,7 +5,7 @@ set -euo pipefail
 # time: /usr/bin/time -v, which the hostile-input tests' peak-RSS bounds use
 pkgs=(build-essential cmake pkg-config zlib1g-dev time
       libgsl-dev libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev libyajl-dev
-      libzip-dev libzstd-dev libxxhash-dev
+      libzip-dev libzstd-dev libxxhash-dev libdeflate-dev
       python3 python3-numpy python3-scipy python3-h5py python3-pandas python3-statsmodels)
 [ "${1:-}" = "--extra" ] && pkgs+=(valgrind clang libclang-rt-14-dev
       jupyter-nbconvert python3-nbformat python3-ipykernel python3-matplotlib

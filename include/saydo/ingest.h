@@ -18,7 +18,9 @@
  * SAYDO_TEST_KILL_AT=records:N kills the process (SIGKILL) once at least N
  * records (a batch of up to 64 at a time) have been handed to the writer, =commit-fsync after the new store is
  * fsynced but before it replaces the old one, =commit-rename right after the
- * rename, so crash tests can stop an ingest at exact points;
+ * rename, =dedup-scan and =dedup-compact inside the duplicate check on disk
+ * of a writer past its key budget (SAYDO_KEY_BUDGET_MB), so crash tests can
+ * stop an ingest at exact points;
  * SAYDO_TEST_STOP_AT=records:N stops it (SIGSTOP) there instead, so a test
  * can look at the store while a writer holds it. */
 #ifndef SAYDO_INGEST_H

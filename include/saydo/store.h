@@ -26,6 +26,8 @@ typedef struct saydo_writer_opts {
     int wait_lock;      /* block until another writer finishes (default: refuse) */
     int deflate_level;  /* 0..9; default 1 (shuffle + deflate: h5py/pandas read it with no plugin);
                            a new store's /records/logp is left unfiltered (near-random floats) */
+    double key_budget_mb; /* memory for the duplicate-key table; 0: $SAYDO_KEY_BUDGET_MB, else 96.
+                             Past it, duplicates are found on disk at commit (slower, same result) */
 } saydo_writer_opts_t;
 
 /** Locks the store and opens a shadow copy for writing (creating a new store
@@ -55,7 +57,9 @@ saydo_status saydo_writer_end_source(saydo_writer_t *w, const saydo_source_info_
 
 /** Adds a record (dictionary-encoded, buffered). *duplicate = 1 when its key
  *  (model, condition, item, side, trial, variant) is already stored or was
- *  added before: then nothing is stored. */
+ *  added before: then nothing is stored. Past the key budget (opts) the check
+ *  waits for the commit: *duplicate = 0, and saydo_writer_late_duplicates()
+ *  tells after the commit how many such records were not stored after all. */
 saydo_status saydo_writer_add(saydo_writer_t *w, const saydo_record_t *rec, int *duplicate) SAYDO_MUST_CHECK;
 
 /** Adds recs[0..n) exactly as n calls of saydo_writer_add() would, in order;
@@ -71,6 +75,12 @@ saydo_status saydo_writer_reserve(saydo_writer_t *w, size_t n) SAYDO_MUST_CHECK;
 /** Makes everything written so far the store's content, atomically. The
  *  writer stays open for more (the next commit copies again). */
 saydo_status saydo_writer_commit(saydo_writer_t *w) SAYDO_MUST_CHECK;
+
+/** Duplicates the last commit found on disk (records added with *duplicate
+ *  = 0 once the key table had outgrown its budget, then removed): the
+ *  caller's stored count was that much too high. Its sources' provenance
+ *  counts them already. */
+int64_t saydo_writer_late_duplicates(const saydo_writer_t *w);
 
 /** Rows stored (committed and pending). */
 int64_t saydo_writer_rows(const saydo_writer_t *w);

@@ -37,6 +37,8 @@ static void usage(FILE *f)
           "      --force             ingest even when the file's hash is already in the store\n"
           "      --wait              wait for another writer instead of refusing\n"
           "      --max-line BYTES    longest accepted line (default 64 MiB)\n"
+          "      --key-memory MB     memory for the duplicate-key table (default 96, or $SAYDO_KEY_BUDGET_MB);\n"
+          "                          past it duplicates are found on disk at each commit: slower, same store\n"
           "  -j, --threads N         JSONL parse threads (default: one per CPU, at most 8; the writing runs\n"
           "                          on one more thread); the store is the same for any N\n"
           "      --dry-run[=N]       print the first N records of each file (default 10) as saydo JSONL, as they\n"
@@ -53,6 +55,7 @@ int saydo_cmd_ingest(int argc, char **argv)
         {"trained-side", required_argument, NULL, 1}, {"map", required_argument, NULL, 2},
         {"keep-text", no_argument, NULL, 3}, {"strict", no_argument, NULL, 4}, {"force", no_argument, NULL, 5},
         {"wait", no_argument, NULL, 6}, {"letters", required_argument, NULL, 8}, {"max-line", required_argument, NULL, 7}, {"quiet", no_argument, NULL, 'q'},
+        {"key-memory", required_argument, NULL, 9},
         {"actions", required_argument, NULL, 20}, {"legacy-flipped", no_argument, NULL, 21},
         {"threads", required_argument, NULL, 'j'}, {"dry-run", optional_argument, NULL, 40},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -76,6 +79,13 @@ int saydo_cmd_ingest(int argc, char **argv)
         case 5: o.force = 1; break;
         case 6: o.writer.wait_lock = 1; break;
         case 7: o.read.max_line = (size_t)strtoull(optarg, NULL, 10); break;
+        case 9:
+            o.writer.key_budget_mb = strtod(optarg, NULL);
+            if (!(o.writer.key_budget_mb > 0)) {
+                fprintf(stderr, "saydo ingest: --key-memory takes a number of MB > 0\n");
+                return 2;
+            }
+            break;
         case 8: o.read.letters = strcmp(optarg, "all") == 0 ? -1 : atoi(optarg); break;
         case 20: o.read.actions_path = optarg; break;
         case 21: o.read.legacy_flipped = 1; break;

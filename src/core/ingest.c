@@ -16,6 +16,7 @@
 #include "io/reader_impl.h"   /* saydo_utf8_valid */
 #include "saydo/ingest.h"
 #include "saydo/par.h"
+#include "util/threads.h"
 #include "util/try.h"
 
 void saydo_ingest_opts_default(saydo_ingest_opts_t *o)
@@ -135,8 +136,8 @@ static int64_t hook_records(const char *env)
 static int parse_threads(const saydo_ingest_opts_t *o)
 {
     if (o->threads > 0) return o->threads > 64 ? 64 : o->threads;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+    int n = saydo_threads();   /* the CPUs this process may run on (taskset, cgroups), not all online */
+    return n > 8 ? 8 : n;
 }
 
 static uint64_t chunk_bytes(void)
@@ -215,6 +216,11 @@ static saydo_status ingest_one(saydo_writer_t *w, const char *store, const char 
     SAYDO_NEW(recs, ADD_BATCH);
     memset(&bad, 0, sizeof bad);
     bad.file = path;
+    struct stat in_sb;
+    /* The content hash and the parse each read the file: a pipe would be split between them */
+    SAYDO_FAIL_IF(stat(path, &in_sb) == 0 && (S_ISFIFO(in_sb.st_mode) || S_ISCHR(in_sb.st_mode) || S_ISSOCK(in_sb.st_mode)),
+                  SAYDO_E_INVAL, "%s: a pipe or device, not a file: saydo ingest reads regular files "
+                  "(write the stream to a file first)", path);
     SAYDO_TRY(start_pipe(path, o, &pipe, &map, &map_len, &size, &res->format, &meta));
     /* A JSONL file on one parse thread is hashed as it is parsed; it is hashed
      * first only when the store holds a source of its size (the one way the
@@ -280,6 +286,10 @@ static saydo_status ingest_one(saydo_writer_t *w, const char *store, const char 
     };
     SAYDO_TRY(saydo_writer_end_source(w, &info));
     SAYDO_TRY(saydo_writer_commit(w));
+    /* past the key budget the commit found (some) duplicates on disk; the
+     * provenance counts them already, the summary learns of them here */
+    res->duplicates += saydo_writer_late_duplicates(w);
+    res->stored -= saydo_writer_late_duplicates(w);
     res->seconds = now_seconds() - t0;
 cleanup:
     if (pt) ingest_pipe_release(pipe, pt);

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE   /* memrchr */
-/* The ingest pipeline (see ingest_impl.h): parse threads, packed parts, and
- * the ordered hand-over to the writing thread. */
+/* The ingest pipeline (see ingest_impl.h): parse threads, parts packed by
+ * ingest_pack.c, and the ordered hand-over to the writing thread. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -10,202 +10,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include "core/ingest_impl.h"
+#include "core/ingest_pack.h"
 #include "io/jsonl_chunk.h"
 #include "util/try.h"
-
-/* ---- packed entries ------------------------------------------------- */
-
-enum { ENT_REC = 1, ENT_BAD = 2 };
-enum { N_FIXED = 8 };                   /* model condition item side variant domain method trained_side */
-enum { RAW_KEEP = 65536 };              /* the quarantine keeps at most this much of a bad line */
-
-/* Entry header; the payload follows: logp (doubles), option map (26 bytes),
- * the lengths of the present fixed strings and of the label names and values
- * (uint32 each, so the writer finds the strings without strlen), the present
- * fixed strings, label name/value pairs, then text or raw bytes, each string
- * NUL-terminated. Entries are padded to 8 bytes. */
-typedef struct ent_head {
-    uint32_t size;                       /* bytes of the entry, header included */
-    uint8_t kind, n_logp, n_labels, has_map;
-    int64_t line;
-    int32_t trial, choice, n_options, round;
-    uint32_t strmask;                    /* bit f: fixed string f is present */
-    uint32_t text_len;                   /* record text, or the raw bytes kept of a bad line */
-    uint64_t raw_len;                    /* a bad line's full length */
-} ent_head_t;
-
-static saydo_status part_reserve(ingest_part_t *pt, size_t need)
-{
-    if (pt->len + need <= pt->cap) return SAYDO_OK;
-    size_t nc = pt->cap ? pt->cap : (size_t)1 << 20;
-    while (nc < pt->len + need) nc *= 2;
-    char *nb = realloc(pt->buf, nc);
-    if (!nb) return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
-    pt->buf = nb;
-    pt->cap = nc;
-    return SAYDO_OK;
-}
-
-static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
-
-static char *put_len(char *d, size_t n)
-{
-    uint32_t v = (uint32_t)n;
-    memcpy(d, &v, sizeof v);
-    return d + sizeof v;
-}
-
-static uint32_t get_len(const char **d)
-{
-    uint32_t v;
-    memcpy(&v, *d, sizeof v);
-    *d += sizeof v;
-    return v;
-}
-
-static char *put_str(char *d, const char *s, size_t n)
-{
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d + n + 1;
-}
-
-static saydo_status pack_record(ingest_part_t *pt, const saydo_record_t *rec)
-{
-    const char *fixed[N_FIXED] = {rec->model, rec->condition, rec->item, rec->side, rec->variant,
-                                  rec->domain, rec->method, rec->trained_side};
-    size_t flen[N_FIXED], lname[SAYDO_MAX_LABELS], lval[SAYDO_MAX_LABELS];
-    int n_logp = rec->n_logp < 0 ? 0 : rec->n_logp > SAYDO_MAX_OPTIONS ? SAYDO_MAX_OPTIONS : rec->n_logp;
-    int n_labels = rec->n_labels < 0 ? 0 : rec->n_labels > SAYDO_MAX_LABELS ? SAYDO_MAX_LABELS : rec->n_labels;
-    size_t text_len = rec->text ? rec->text_len : 0;
-    size_t need = sizeof(ent_head_t) + (size_t)n_logp * sizeof(double) + (rec->has_option_map ? SAYDO_MAX_OPTIONS : 0)
-                  + text_len + 1;
-    uint32_t mask = 0;
-    int n_str = 2 * n_labels;
-    for (int f = 0; f < N_FIXED; f++)
-        if (fixed[f]) {
-            mask |= 1u << f;
-            flen[f] = strlen(fixed[f]);
-            need += flen[f] + 1;
-            n_str++;
-        }
-    for (int k = 0; k < n_labels; k++) {
-        lname[k] = strlen(rec->label_name[k]);
-        lval[k] = strlen(rec->label_value[k]);
-        need += lname[k] + lval[k] + 2;
-    }
-    need += (size_t)n_str * sizeof(uint32_t);
-    saydo_status st = part_reserve(pt, pad8(need));
-    if (st < 0) return st;
-    ent_head_t *h = (ent_head_t *)(pt->buf + pt->len);
-    h->size = (uint32_t)pad8(need);
-    h->kind = ENT_REC;
-    h->n_logp = (uint8_t)n_logp;
-    h->n_labels = (uint8_t)n_labels;
-    h->has_map = (uint8_t)(rec->has_option_map != 0);
-    h->line = rec->line;
-    h->trial = rec->trial;
-    h->choice = rec->choice;
-    h->n_options = rec->n_options;
-    h->round = rec->round;
-    h->strmask = mask;
-    h->text_len = (uint32_t)text_len;
-    h->raw_len = 0;
-    char *d = (char *)(h + 1);
-    memcpy(d, rec->logp, (size_t)n_logp * sizeof(double));
-    d += (size_t)n_logp * sizeof(double);
-    if (h->has_map) {
-        memcpy(d, rec->option_map, SAYDO_MAX_OPTIONS);
-        d += SAYDO_MAX_OPTIONS;
-    }
-    for (int f = 0; f < N_FIXED; f++)
-        if (mask >> f & 1) d = put_len(d, flen[f]);
-    for (int k = 0; k < n_labels; k++) {
-        d = put_len(d, lname[k]);
-        d = put_len(d, lval[k]);
-    }
-    for (int f = 0; f < N_FIXED; f++)
-        if (mask >> f & 1) d = put_str(d, fixed[f], flen[f]);
-    for (int k = 0; k < n_labels; k++) {
-        d = put_str(d, rec->label_name[k], lname[k]);
-        d = put_str(d, rec->label_value[k], lval[k]);
-    }
-    put_str(d, text_len ? rec->text : "", text_len);
-    pt->len += h->size;
-    return SAYDO_OK;
-}
-
-static saydo_status pack_bad(ingest_part_t *pt, const saydo_bad_t *bad)
-{
-    size_t rlen = strlen(bad->reason);
-    size_t keep = bad->raw ? (bad->raw_len < RAW_KEEP ? bad->raw_len : RAW_KEEP) : 0;
-    size_t need = sizeof(ent_head_t) + rlen + 1 + keep + 1;
-    saydo_status st = part_reserve(pt, pad8(need));
-    if (st < 0) return st;
-    ent_head_t *h = (ent_head_t *)(pt->buf + pt->len);
-    memset(h, 0, sizeof *h);
-    h->size = (uint32_t)pad8(need);
-    h->kind = ENT_BAD;
-    h->line = bad->line;
-    h->has_map = bad->raw != NULL;       /* for a bad entry: whether raw bytes were given */
-    h->text_len = (uint32_t)keep;
-    h->raw_len = bad->raw ? bad->raw_len : 0;
-    char *d = put_str((char *)(h + 1), bad->reason, rlen);
-    put_str(d, keep ? bad->raw : "", keep);
-    pt->len += h->size;
-    return SAYDO_OK;
-}
-
-int ingest_part_next(const ingest_part_t *pt, size_t *off, saydo_record_t *rec, saydo_bad_t *bad)
-{
-    if (*off >= pt->len) return 0;
-    const ent_head_t *h = (const ent_head_t *)(pt->buf + *off);
-    const char *d = (const char *)(h + 1);
-    *off += h->size;
-    if (h->kind == ENT_BAD) {
-        bad->line = h->line;
-        bad->reason = d;
-        d += strlen(d) + 1;
-        bad->raw = h->has_map ? d : NULL;
-        bad->raw_len = h->has_map ? (size_t)h->raw_len : 0;
-        return 2;
-    }
-    rec->line = h->line;
-    rec->trial = h->trial;
-    rec->choice = h->choice;
-    rec->n_options = h->n_options;
-    rec->round = h->round;
-    rec->n_logp = h->n_logp;
-    memcpy(rec->logp, d, (size_t)h->n_logp * sizeof(double));
-    d += (size_t)h->n_logp * sizeof(double);
-    rec->has_option_map = h->has_map;
-    if (h->has_map) {
-        memcpy(rec->option_map, d, SAYDO_MAX_OPTIONS);
-        d += SAYDO_MAX_OPTIONS;
-    }
-    const char **fixed[N_FIXED] = {&rec->model, &rec->condition, &rec->item, &rec->side, &rec->variant,
-                                   &rec->domain, &rec->method, &rec->trained_side};
-    uint32_t flen[N_FIXED], llen[2 * SAYDO_MAX_LABELS];
-    for (int f = 0; f < N_FIXED; f++)
-        if (h->strmask >> f & 1) flen[f] = get_len(&d);
-    for (int k = 0; k < 2 * h->n_labels; k++) llen[k] = get_len(&d);
-    for (int f = 0; f < N_FIXED; f++) {
-        if (h->strmask >> f & 1) {
-            *fixed[f] = d;
-            d += flen[f] + 1;
-        } else *fixed[f] = NULL;
-    }
-    rec->n_labels = h->n_labels;
-    for (int k = 0; k < h->n_labels; k++) {
-        rec->label_name[k] = d;
-        d += llen[2 * k] + 1;
-        rec->label_value[k] = d;
-        d += llen[2 * k + 1] + 1;
-    }
-    rec->text = h->text_len ? d : NULL;
-    rec->text_len = h->text_len;
-    return 1;
-}
 
 /* ---- the pool of parts and the ordered hand-over ---------------------- */
 
@@ -342,8 +149,13 @@ static saydo_status drain(saydo_jsonl_chunk_t *c, ingest_part_t *pt)
     saydo_record_t rec;
     saydo_status st;
     while ((st = saydo_jsonl_chunk_next(c, &rec)) != SAYDO_EOF) {
-        if (st == SAYDO_OK) st = pack_record(pt, &rec);
-        else if (st == SAYDO_E_PARSE) st = pack_bad(pt, saydo_jsonl_chunk_bad(c));
+        if (st == SAYDO_OK) {
+            const char *pool;
+            size_t pool_len;
+            saydo_jsonl_chunk_strings(c, &pool, &pool_len);
+            st = ingest_pack_record(pt, &rec, pool, pool_len);
+        }
+        else if (st == SAYDO_E_PARSE) st = ingest_pack_bad(pt, saydo_jsonl_chunk_bad(c));
         if (st < 0) return st;
     }
     return SAYDO_OK;
@@ -386,7 +198,7 @@ static saydo_status long_line(ingest_pipe_t *p, saydo_jsonl_chunk_t *c, ingest_p
     uint64_t len = end - w->off - (uint64_t)has_nl;
     if (len > p->max_line) {
         st = saydo_jsonl_chunk_skip_long(c);   /* SAYDO_E_PARSE: the line, counted and reported */
-        if (st == SAYDO_E_PARSE) st = pack_bad(pt, saydo_jsonl_chunk_bad(c));
+        if (st == SAYDO_E_PARSE) st = ingest_pack_bad(pt, saydo_jsonl_chunk_bad(c));
         if (st < 0) goto cleanup;
         if (p->hash) {
             XXH3_copyState(p->hash, p->spec);
@@ -538,8 +350,8 @@ static void *reader_worker(void *arg)
         while (pt->len < READER_PART_BYTES) {
             st = saydo_reader_next(p->rd, &rec);
             if (st == SAYDO_EOF) break;
-            if (st == SAYDO_OK) st = pack_record(pt, &rec);
-            else if (st == SAYDO_E_PARSE) st = pack_bad(pt, saydo_reader_bad(p->rd));
+            if (st == SAYDO_OK) st = ingest_pack_record(pt, &rec, NULL, 0);
+            else if (st == SAYDO_E_PARSE) st = ingest_pack_bad(pt, saydo_reader_bad(p->rd));
             if (st < 0) break;
         }
         int64_t lines = saydo_reader_lines(p->rd);

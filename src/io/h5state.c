@@ -135,7 +135,6 @@ saydo_status saydo_writer_load_state(saydo_writer_t *w)
     saydo_status st = SAYDO_OK;
     hid_t gd = -1, gi = -1, gc = -1, gp = -1, gr = -1;
     int64_t schema = 0;
-    void *cols[6] = {0};
     SAYDO_FAIL_IF(!h5u_get_attr_int(w->file, "saydo_schema", &schema), SAYDO_E_SCHEMA,
                   "%s: not a saydo store (no saydo_schema attribute)", w->path);
     SAYDO_FAIL_IF(schema != SAYDO_SCHEMA_VERSION, SAYDO_E_SCHEMA, "%s: store schema %lld, this saydo reads %d",
@@ -191,35 +190,9 @@ saydo_status saydo_writer_load_state(saydo_writer_t *w)
         SAYDO_TRY(load_dict(gp, "sha256", &w->sources, &w->n_sources_stored));
     }
 
-    /* every stored key, for duplicate detection */
-    static const char *keycols[] = {"model", "condition", "item", "side", "trial", "variant"};
-    static const size_t keysz[] = {4, 4, 4, 1, 4, 4};
-    size_t n = 0;
-    for (int c = 0; c < 6; c++) {
-        size_t got;
-        hid_t t = keysz[c] == 1 ? H5T_NATIVE_INT8 : H5T_NATIVE_INT32;
-        SAYDO_TRY(h5u_read(gr, keycols[c], t, keysz[c], &cols[c], &got, NULL));
-        SAYDO_FAIL_IF(c > 0 && got != n, SAYDO_E_SCHEMA, "%s: /records columns differ in length", w->path);
-        n = got;
-    }
-    SAYDO_TRY(rowkeys_reserve(&w->keys, n));
-    enum { AHEAD = 16 };   /* prefetch distance: hashes of the next keys are computed first */
-    saydo_key_t ring[AHEAD];
-    uint64_t hring[AHEAD];
-    for (size_t i = 0; i < n + AHEAD; i++) {
-        if (i >= AHEAD) {
-            size_t k = (i - AHEAD) % AHEAD;
-            rowkeys_insert(&w->keys, ring[k], hring[k]);   /* a stored duplicate is kept as is */
-        }
-        if (i < n) {
-            size_t k = i % AHEAD;
-            SAYDO_TRY(saydo_key_pack(((int32_t *)cols[0])[i], ((int32_t *)cols[1])[i], ((int32_t *)cols[2])[i],
-                                     ((int8_t *)cols[3])[i], ((int32_t *)cols[4])[i], ((int32_t *)cols[5])[i],
-                                     &ring[k]));
-            hring[k] = rowkeys_hash(ring[k]);
-            rowkeys_prefetch(&w->keys, hring[k]);
-        }
-    }
+    /* the stored keys are read at the first add, a chunk at a time (h5keys.c) */
+    int64_t nr = h5u_rows(gr, "model");
+    size_t n = nr > 0 ? (size_t)nr : 0;
     w->rows = (int64_t)n;
     if (n) {
         hid_t d = H5Dopen2(gr, "text_end", H5P_DEFAULT);
@@ -234,8 +207,7 @@ saydo_status saydo_writer_load_state(saydo_writer_t *w)
         SAYDO_FAIL_IF(e < 0, SAYDO_E_SCHEMA, "%s: /records/text_end cannot be read", w->path);
     }
     w->loaded = 1;
-cleanup:
-    for (int c = 0; c < 6; c++) free(cols[c]);
+cleanup:;
     hid_t groups[] = {gd, gi, gc, gp, gr};
     for (int i = 0; i < 5; i++)
         if (groups[i] >= 0) H5Gclose(groups[i]);
@@ -327,7 +299,7 @@ saydo_status saydo_writer_save_state(saydo_writer_t *w)
                                        "row_start", "row_end"};
         for (int k = 0; k < 8; k++) {
             if (h5u_rows(gp, nnames[k]) < 0) {
-                hid_t d = h5u_create(gp, nnames[k], H5T_STD_I64LE, 0, 0, NULL);
+                hid_t d = h5u_create_small(gp, nnames[k], H5T_STD_I64LE);
                 SAYDO_FAIL_IF(d < 0, SAYDO_E_HDF5, "cannot create /provenance/%s", nnames[k]);
                 H5Dclose(d);
             }

@@ -32,8 +32,13 @@ hid_t h5u_create(hid_t loc, const char *name, hid_t type, hsize_t cols, int leve
     hsize_t dims[2] = {0, cols}, maxd[2] = {H5S_UNLIMITED, H5S_UNLIMITED};
     hsize_t chunk[2] = {H5U_CHUNK_ROWS, cols ? cols : 1};
     size_t esz = H5Tget_size(type);
-    if (H5Tis_variable_str(type) > 0) chunk[0] = 1024;
-    else if (cols) chunk[0] = (hsize_t)(H5U_CHUNK_ROWS * 4 / (cols * esz)) + 1;
+    /* vlen strings: dictionaries and provenance, 16-byte heap references
+     * each; 256 rows keep a store of a few records small (4 KB a chunk) */
+    if (H5Tis_variable_str(type) > 0) chunk[0] = 256;
+    else if (cols) {   /* a chunk of 2-D rows weighs what one of 4-byte codes does (256 KB) */
+        chunk[0] = (hsize_t)(H5U_CHUNK_ROWS * 4 / (cols * esz));
+        if (chunk[0] == 0) chunk[0] = 1;
+    }
     hid_t space = H5Screate_simple(rank, dims, maxd);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, rank, chunk);
@@ -42,6 +47,17 @@ hid_t h5u_create(hid_t loc, const char *name, hid_t type, hsize_t cols, int leve
         H5Pset_deflate(dcpl, (unsigned)level);
     }
     if (fill) H5Pset_fill_value(dcpl, type, fill);
+    hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return d;
+}
+
+hid_t h5u_create_small(hid_t loc, const char *name, hid_t type)
+{
+    hsize_t dims[1] = {0}, maxd[1] = {H5S_UNLIMITED}, chunk[1] = {256};
+    hid_t space = H5Screate_simple(1, dims, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, chunk);
     hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
     H5Sclose(space);

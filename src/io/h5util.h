@@ -14,8 +14,24 @@ void h5u_quiet(void);
 /** Creates a 1-D (cols == 0) or 2-D (n x cols) extendible dataset of type,
  *  shuffle + deflate(level), fill value fill (may be NULL). */
 hid_t h5u_create(hid_t loc, const char *name, hid_t type, hsize_t cols, int level, const void *fill);
+/** A 1-D extendible, unfiltered dataset of a few rows (one per source):
+ *  256-row chunks, where h5u_create's would pad each column of a store of
+ *  one source to 64K rows (512 KB of int64). */
+hid_t h5u_create_small(hid_t loc, const char *name, hid_t type);
 /** Appends n rows (of cols values each when 2-D). */
 saydo_status h5u_append(hid_t loc, const char *name, hid_t memtype, const void *data, hsize_t n) SAYDO_MUST_CHECK;
+/** Scratch for h5u_append_chunks(): a deflate compressor and two chunk-sized
+ *  buffers, reused from call to call. NULL when out of memory. */
+typedef struct h5u_chunker h5u_chunker_t;
+h5u_chunker_t *h5u_chunker_new(void);
+void h5u_chunker_free(h5u_chunker_t *z);   /* accepts NULL */
+/** h5u_append(), the same values, but the rows that fill whole chunks are
+ *  shuffled and deflated here (as the dataset's filters say) and written
+ *  with H5Dwrite_chunk (h5direct.c). A column with other filters, a type
+ *  conversion or chunks narrower than its rows goes through H5Dwrite, as
+ *  does everything when z is NULL. */
+saydo_status h5u_append_chunks(h5u_chunker_t *z, hid_t loc, const char *name, hid_t memtype, const void *data,
+                               hsize_t n) SAYDO_MUST_CHECK;
 /** Replaces the whole content with n rows. */
 saydo_status h5u_overwrite(hid_t loc, const char *name, hid_t memtype, const void *data, hsize_t n) SAYDO_MUST_CHECK;
 /** Rows (first dimension) of a dataset, or -1 when absent. */

@@ -109,6 +109,7 @@ static void free_buffers(saydo_writer_t *w)
     free(w->b_model); free(w->b_cond); free(w->b_item); free(w->b_trial); free(w->b_variant);
     free(w->b_batch); free(w->b_side); free(w->b_choice); free(w->b_nopt); free(w->b_omap);
     free(w->b_logp); free(w->b_text_end); free(w->b_text);
+    h5u_chunker_free(w->chunker);
 }
 
 static saydo_status alloc_buffers(saydo_writer_t *w)
@@ -127,8 +128,9 @@ static saydo_status alloc_buffers(saydo_writer_t *w)
     w->b_text_end = malloc(BUF_ROWS * sizeof(int64_t));
     w->text_cap = 1 << 20;
     w->b_text = malloc(w->text_cap);
-    if (!w->b_model || !w->b_cond || !w->b_item || !w->b_trial || !w->b_variant || !w->b_batch || !w->b_side ||
-        !w->b_choice || !w->b_nopt || !w->b_omap || !w->b_logp || !w->b_text_end || !w->b_text)
+    w->chunker = h5u_chunker_new();
+    if (!w->chunker || !w->b_model || !w->b_cond || !w->b_item || !w->b_trial || !w->b_variant || !w->b_batch ||
+        !w->b_side || !w->b_choice || !w->b_nopt || !w->b_omap || !w->b_logp || !w->b_text_end || !w->b_text)
         return saydo_set_error(SAYDO_E_NOMEM, "out of memory");
     return SAYDO_OK;
 }
@@ -248,6 +250,7 @@ saydo_status saydo_writer_open(const char *path, const saydo_writer_opts_t *opts
     w->file = w->g_rec = -1;
     if (opts) w->opts = *opts;
     else w->opts.deflate_level = 1;
+    w->key_budget = saydo_writer_key_budget(&w->opts);
     size_t n = strlen(path);
     w->path = strdup(path);
     w->shadow = malloc(n + 16);
@@ -273,6 +276,8 @@ saydo_status saydo_writer_open(const char *path, const saydo_writer_opts_t *opts
     if (ftruncate(w->lock_fd, 0) == 0 && pwrite(w->lock_fd, pidbuf, (size_t)pl, 0) < 0) { /* informational */ }
     SAYDO_TRY(alloc_buffers(w));
     SAYDO_TRY(open_shadow(w));
+    w->keys_mode = w->rows > 0 ? KEYS_UNLOADED : KEYS_LIVE;   /* read at the first add (h5keys.c) */
+    w->rows_committed = w->rows;
     load_source_sizes(w);
     *out = w;
     w = NULL;
@@ -282,6 +287,8 @@ cleanup:
 }
 
 int64_t saydo_writer_rows(const saydo_writer_t *w) { return w->rows + (int64_t)w->nbuf; }
+
+int64_t saydo_writer_late_duplicates(const saydo_writer_t *w) { return w->late_dups; }
 
 saydo_status saydo_writer_flush(saydo_writer_t *w)
 {
@@ -297,19 +304,19 @@ saydo_status saydo_writer_flush(saydo_writer_t *w)
         SAYDO_FAIL_IF(e < 0, SAYDO_E_HDF5, "%s: cannot widen /records/logp", w->path);
         w->K_store = w->K_buf;
     }
-    SAYDO_TRY(h5u_append(g, "model", H5T_NATIVE_INT32, w->b_model, n));
-    SAYDO_TRY(h5u_append(g, "condition", H5T_NATIVE_INT32, w->b_cond, n));
-    SAYDO_TRY(h5u_append(g, "item", H5T_NATIVE_INT32, w->b_item, n));
-    SAYDO_TRY(h5u_append(g, "side", H5T_NATIVE_INT8, w->b_side, n));
-    SAYDO_TRY(h5u_append(g, "trial", H5T_NATIVE_INT32, w->b_trial, n));
-    SAYDO_TRY(h5u_append(g, "variant", H5T_NATIVE_INT32, w->b_variant, n));
-    SAYDO_TRY(h5u_append(g, "choice", H5T_NATIVE_INT8, w->b_choice, n));
-    SAYDO_TRY(h5u_append(g, "n_options", H5T_NATIVE_INT8, w->b_nopt, n));
-    SAYDO_TRY(h5u_append(g, "option_map", H5T_NATIVE_INT16, w->b_omap, n));
-    SAYDO_TRY(h5u_append(g, "batch", H5T_NATIVE_INT32, w->b_batch, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "model", H5T_NATIVE_INT32, w->b_model, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "condition", H5T_NATIVE_INT32, w->b_cond, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "item", H5T_NATIVE_INT32, w->b_item, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "side", H5T_NATIVE_INT8, w->b_side, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "trial", H5T_NATIVE_INT32, w->b_trial, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "variant", H5T_NATIVE_INT32, w->b_variant, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "choice", H5T_NATIVE_INT8, w->b_choice, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "n_options", H5T_NATIVE_INT8, w->b_nopt, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "option_map", H5T_NATIVE_INT16, w->b_omap, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "batch", H5T_NATIVE_INT32, w->b_batch, n));
     /* the buffer's rows are as wide as the store's (logp_width()) */
-    SAYDO_TRY(h5u_append(g, "logp", H5T_NATIVE_FLOAT, w->b_logp, n));
-    SAYDO_TRY(h5u_append(g, "text_end", H5T_NATIVE_INT64, w->b_text_end, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "logp", H5T_NATIVE_FLOAT, w->b_logp, n));
+    SAYDO_TRY(h5u_append_chunks(w->chunker, g, "text_end", H5T_NATIVE_INT64, w->b_text_end, n));
     if (w->text_len) SAYDO_TRY(h5u_append(g, "text", H5T_NATIVE_UINT8, w->b_text, w->text_len));
     w->rows += (int64_t)n;
     w->nbuf = 0;
@@ -369,7 +376,7 @@ typedef struct coded {
     uint64_t h;
 } coded_t;
 
-static saydo_status encode(saydo_writer_t *w, const saydo_record_t *rec, coded_t *c)
+static saydo_status encode(saydo_writer_t *w, const saydo_record_t *rec, coded_t *c, int live)
 {
     saydo_status st = SAYDO_OK;
     int32_t side, variant;
@@ -391,18 +398,19 @@ static saydo_status encode(saydo_writer_t *w, const saydo_record_t *rec, coded_t
     SAYDO_TRY(dict_code(&w->d_variant, &w->c_variant, rec->variant ? rec->variant : "", &variant, NULL));
     SAYDO_TRY(saydo_key_pack(c->model, c->cond, c->item, side, rec->trial, variant, &c->key));
     c->h = rowkeys_hash(c->key);
-    rowkeys_prefetch(&w->keys, c->h);
+    if (live) rowkeys_prefetch(&w->keys, c->h);
 cleanup:
     return st;
 }
 
 /* Second half: the duplicate check, item and condition facts, the buffers. */
-static saydo_status append(saydo_writer_t *w, const saydo_record_t *rec, const coded_t *c, int *duplicate)
+static saydo_status append(saydo_writer_t *w, const saydo_record_t *rec, const coded_t *c, int live, int *duplicate)
 {
     saydo_status st = SAYDO_OK;
     const int32_t model = c->model, cond = c->cond, item = c->item;
     const int32_t side = (int32_t)(c->key.lo >> 24 & 0xFF), variant = (int32_t)(c->key.lo & 0xFFFFFF);
-    *duplicate = rowkeys_insert(&w->keys, c->key, c->h);
+    /* deferred mode: the commit finds the duplicates (dedup.c) */
+    *duplicate = live ? rowkeys_insert(&w->keys, c->key, c->h) : 0;
     if (*duplicate) goto cleanup;
 
     SAYDO_TRY(saydo_writer_note_item(w, item, rec));
@@ -437,14 +445,20 @@ static saydo_status append(saydo_writer_t *w, const saydo_record_t *rec, const c
         w->text_total += (int64_t)rec->text_len;
     }
     w->b_text_end[i] = w->text_total;
-    if (++w->nbuf == BUF_ROWS) SAYDO_TRY(saydo_writer_flush(w));
+    /* a store that ends inside a chunk (an append) flushes early once: from
+     * then on every flush fills whole chunks, which h5direct.c writes itself */
+    if (++w->nbuf == BUF_ROWS || (w->rows + (int64_t)w->nbuf) % BUF_ROWS == 0) SAYDO_TRY(saydo_writer_flush(w));
 cleanup:
     return st;
 }
 
 saydo_status saydo_writer_reserve(saydo_writer_t *w, size_t n)
 {
-    return rowkeys_reserve(&w->keys, w->keys.n + n);
+    if (w->file < 0) {   /* between commits: the keys may need the shadow (h5keys.c), so at the next add */
+        w->key_hint += n;
+        return SAYDO_OK;
+    }
+    return saydo_writer_keys_room(w, n, 1);
 }
 
 saydo_status saydo_writer_add(saydo_writer_t *w, const saydo_record_t *rec, int *duplicate)
@@ -458,11 +472,18 @@ saydo_status saydo_writer_add_many(saydo_writer_t *w, const saydo_record_t *recs
     saydo_status st = SAYDO_OK;
     coded_t c[BATCH];
     SAYDO_FAIL_IF(w->file < 0, SAYDO_E_INVAL, "writer is not open");
+    if (w->key_hint) {   /* saydo_writer_reserve() while the shadow was closed */
+        size_t hint = w->key_hint;
+        w->key_hint = 0;
+        SAYDO_TRY(saydo_writer_keys_room(w, hint, 1));
+    }
     for (size_t b = 0; b < n; b += BATCH) {
         size_t m = n - b < BATCH ? n - b : BATCH;
-        SAYDO_TRY(rowkeys_reserve(&w->keys, w->keys.n + m));
-        for (size_t i = 0; i < m; i++) SAYDO_TRY(encode(w, &recs[b + i], &c[i]));
-        for (size_t i = 0; i < m; i++) SAYDO_TRY(append(w, &recs[b + i], &c[i], &duplicate[b + i]));
+        if (w->keys_mode != KEYS_LIVE || (w->keys.n + m) * 4 > w->keys.n_slots * 3)
+            SAYDO_TRY(saydo_writer_keys_room(w, m, 1));
+        const int live = w->keys_mode == KEYS_LIVE;   /* else deferred (h5keys.c) */
+        for (size_t i = 0; i < m; i++) SAYDO_TRY(encode(w, &recs[b + i], &c[i], live));
+        for (size_t i = 0; i < m; i++) SAYDO_TRY(append(w, &recs[b + i], &c[i], live, &duplicate[b + i]));
     }
 cleanup:
     return st;
@@ -484,6 +505,7 @@ saydo_status saydo_writer_commit(saydo_writer_t *w)
     int fd = -1;
     SAYDO_FAIL_IF(w->file < 0, SAYDO_E_INVAL, "writer is not open");
     SAYDO_TRY(saydo_writer_flush(w));
+    SAYDO_TRY(saydo_writer_dedup(w));   /* deferred mode only */
     SAYDO_TRY(saydo_writer_save_state(w));
     H5Gclose(w->g_rec);
     w->g_rec = -1;
@@ -512,6 +534,7 @@ saydo_status saydo_writer_commit(saydo_writer_t *w)
             for (size_t i = 0; i < w->n_pending; i++) nb[w->n_src_bytes++] = w->pending[i].bytes;
         } else w->src_bytes_unknown = 1;
     }
+    w->rows_committed = w->rows;
     saydo_writer_committed(w);
 cleanup:
     if (fd >= 0) close(fd);

@@ -72,6 +72,9 @@ saydo_status saydo_writer_replay(saydo_writer_t *w, const saydo_replay_in_t *in,
     out->stored = out->text_bytes = 0;
     out->k_max = 0;
     for (size_t f = 0; f < in->n_facts; f++) out->fact_omap[f] = -2;   /* -2: not coded yet */
+    /* the whole file's keys in memory, within the key budget: there is no
+     * deferred mode here (rows reach the shadow only after every replay) */
+    SAYDO_TRY(saydo_writer_keys_room(w, in->n, 0));
     /* the fact last noted for each item and condition of the file: noting
      * the same facts again changes nothing, so only a change is replayed */
     SAYDO_NEW(last_item, in->dict_n[SAYDO_RD_ITEM]);

@@ -46,6 +46,11 @@ void saydo_jsonl_chunk_set_mapped(saydo_jsonl_chunk_t *c, int mapped);
  *  or a fatal error. rec's strings are valid until the next call. */
 saydo_status saydo_jsonl_chunk_next(saydo_jsonl_chunk_t *c, saydo_record_t *rec) SAYDO_MUST_CHECK;
 const saydo_bad_t *saydo_jsonl_chunk_bad(const saydo_jsonl_chunk_t *c);
+/** Where the last record's strings were decoded: *len bytes from *base hold
+ *  those of them that are not the options' or the field map's, each
+ *  NUL-terminated (valid until the next call). The ingest copies the block
+ *  whole instead of string by string. */
+void saydo_jsonl_chunk_strings(const saydo_jsonl_chunk_t *c, const char **base, size_t *len);
 /** Lines read since the last reset (blank ones included). */
 int64_t saydo_jsonl_chunk_lines(const saydo_jsonl_chunk_t *c);
 void saydo_jsonl_chunk_free(saydo_jsonl_chunk_t *c);

@@ -14,6 +14,7 @@
  *    (rowkeys_hash / rowkeys_prefetch / rowkeys_insert), so the cache misses
  *    of a batch overlap instead of following one another;
  *  - neighbouring items share cache lines (see rowkeys_hash). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -91,13 +92,20 @@ static void put(saydo_key_t *slot, size_t n, saydo_key_t key)
     slot[i] = key;
 }
 
-saydo_status rowkeys_reserve(rowkeys_t *s, size_t n_keys)
+size_t rowkeys_plan(const rowkeys_t *s, size_t n_keys, size_t max_slots)
 {
-    if (n_keys * 4 <= s->n_slots * 3) return SAYDO_OK;
+    if (n_keys * 4 <= s->n_slots * 3) return s->n_slots;
     /* grow at least twofold so a stream of small reserves stays amortised O(1) */
     size_t need = n_keys + n_keys / 3 + 1, ns = s->n_slots * 2 > need ? s->n_slots * 2 : need;
     const size_t per_page = HUGE_PAGE / sizeof(saydo_key_t);
     ns = ns < 1024 ? 1024 : ns < per_page ? ns : (ns + per_page - 1) / per_page * per_page;
+    if (ns > max_slots) ns = max_slots;   /* the most allowed, if that will do */
+    return need > ns ? 0 : ns;
+}
+
+saydo_status rowkeys_resize(rowkeys_t *s, size_t ns)
+{
+    if (ns <= s->n_slots) return SAYDO_OK;
     saydo_key_t *slot = NULL;
     void *base = NULL;
     size_t base_len = 0;
@@ -111,6 +119,11 @@ saydo_status rowkeys_reserve(rowkeys_t *s, size_t n_keys)
     s->base_len = base_len;
     s->n_slots = ns;
     return SAYDO_OK;
+}
+
+saydo_status rowkeys_reserve(rowkeys_t *s, size_t n_keys)
+{
+    return rowkeys_resize(s, rowkeys_plan(s, n_keys, SIZE_MAX));
 }
 
 void rowkeys_prefetch(const rowkeys_t *s, uint64_t h)

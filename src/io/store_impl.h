@@ -19,6 +19,12 @@ void rowkeys_init(rowkeys_t *s);
 void rowkeys_free(rowkeys_t *s);
 /** Room for n_keys keys in all, at load <= 0.75 (grows, never shrinks). */
 saydo_status rowkeys_reserve(rowkeys_t *s, size_t n_keys) SAYDO_MUST_CHECK;
+/** The slots rowkeys_reserve(s, n_keys) would leave (s->n_slots when there is
+ *  room: check that first, an empty table has 0), at most max_slots; 0 when
+ *  n_keys do not fit in max_slots. */
+size_t rowkeys_plan(const rowkeys_t *s, size_t n_keys, size_t max_slots);
+/** Grows the table to ns slots (rehashing; old and new tables coexist meanwhile). */
+saydo_status rowkeys_resize(rowkeys_t *s, size_t ns) SAYDO_MUST_CHECK;
 uint64_t rowkeys_hash(saydo_key_t k);
 void rowkeys_prefetch(const rowkeys_t *s, uint64_t h);
 /** Inserts key (h = rowkeys_hash(key)); 1 when it was there already. Needs reserved room. */
@@ -61,6 +67,15 @@ struct saydo_writer {
     int64_t conflicts;             /* item/condition facts that disagreed with stored ones */
 
     rowkeys_t keys;
+    /* KEYS_LIVE: every stored key is in `keys`; KEYS_UNLOADED: the store's
+     * keys are not read yet (h5keys.c reads them at the first add);
+     * KEYS_DEFERRED: they would not fit key_budget, so rows are appended
+     * unchecked and the commit finds the duplicates on disk (dedup.c) */
+    int keys_mode;
+    size_t key_budget;             /* bytes the key table may take (old + new while it grows) */
+    size_t key_hint;               /* records saydo_writer_reserve() announced before the keys were read */
+    int64_t rows_committed;        /* rows of the committed store; the shadow's new rows follow them */
+    int64_t late_dups;             /* duplicates the last commit found on disk (deferred mode) */
     dict_cache_t c_model, c_condition, c_item, c_side, c_variant;
     int64_t rows;                  /* rows written to the shadow */
     int64_t text_total;
@@ -75,6 +90,7 @@ struct saydo_writer {
     int64_t *b_text_end;
     char *b_text;
     size_t text_len, text_cap;
+    struct h5u_chunker *chunker;   /* whole chunks of a flush are written directly (h5direct.c) */
 
     /* sizes of the committed sources (/provenance/bytes), for saydo_writer_may_hold_size() */
     int64_t *src_bytes;
@@ -101,4 +117,27 @@ saydo_status saydo_writer_note_item(saydo_writer_t *w, int32_t item, const saydo
 saydo_status saydo_writer_note_condition(saydo_writer_t *w, int32_t cond, const saydo_record_t *rec) SAYDO_MUST_CHECK;
 saydo_status saydo_writer_map_code(saydo_writer_t *w, const int8_t *map, int16_t *code) SAYDO_MUST_CHECK;
 int64_t saydo_writer_logp_cols(saydo_writer_t *w);
+
+/* ---- duplicate keys within a memory budget (h5keys.c, dedup.c, h5compact.c) ---- */
+enum { KEYS_LIVE, KEYS_UNLOADED, KEYS_DEFERRED };
+/** The key budget in bytes: opts.key_budget_mb, else $SAYDO_KEY_BUDGET_MB, else 96 MB. */
+size_t saydo_writer_key_budget(const saydo_writer_opts_t *o);
+/** Room in the key table for `more` keys: reads the store's keys at first use,
+ *  grows the table within the budget, or (may_defer) switches to
+ *  KEYS_DEFERRED when it cannot; without may_defer that is an error. */
+saydo_status saydo_writer_keys_room(saydo_writer_t *w, size_t more, int may_defer) SAYDO_MUST_CHECK;
+/** Calls fn on the keys of rows [from, to) of the shadow, a block at a time,
+ *  in row order (keys[i] is row first + i). */
+typedef saydo_status (*keys_fn)(void *ctx, const saydo_key_t *keys, int64_t first, size_t n);
+saydo_status saydo_writer_scan_keys(saydo_writer_t *w, int64_t from, int64_t to, keys_fn fn, void *ctx)
+    SAYDO_MUST_CHECK;
+/** Deferred mode, at commit (after the last flush): finds the new rows whose
+ *  key an earlier row has, removes them from the shadow and the pending
+ *  sources' counts; w->late_dups = how many. */
+saydo_status saydo_writer_dedup(saydo_writer_t *w) SAYDO_MUST_CHECK;
+/** Removes the rows of [first, *rows) whose bit is set in drop (bit i: row
+ *  first + i) from every /records column; *rows and *text_total become the
+ *  new lengths. */
+saydo_status h5_compact_rows(hid_t g_rec, int64_t first, int64_t *rows, int64_t *text_total,
+                             const uint64_t *drop) SAYDO_MUST_CHECK;
 #endif

@@ -42,11 +42,11 @@ check_full() {
     ran=1
 }
 
-# 1. small tmpfs mounts: (a) a new store that does not fit; then the small store
+# 1. small tmpfs mounts: (a) a new store that does not fit (it takes ~770 KB); then the small store
 #    with room for (b) less than its shadow copy, (c) the copy but not the new batch
 "$SAYDO_BIN" ingest -q "$dir/small.jsonl" -o "$dir/small.h5" 2> "$dir/err" || die "small ingest"
 small_kb=$(( $(stat -c %s "$dir/small.h5") / 1024 + 1 ))
-if mount -t tmpfs -o size=1m tmpfs "$mnt" 2> "$dir/mount.err"; then
+if mount -t tmpfs -o size=256k tmpfs "$mnt" 2> "$dir/mount.err"; then
     "$SAYDO_BIN" ingest -q "$dir/big.jsonl" -o "$mnt/new.h5" 2> "$dir/err"
     rc=$?
     crashed $rc "$dir/err" && die "tmpfs new store: crashed (exit $rc): $(head -3 "$dir/err")"

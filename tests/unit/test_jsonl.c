@@ -60,11 +60,40 @@ static int read_number(const char *num, double *out)
     return ok;
 }
 
+/* The same number through the chunk parser's shape fast path: a line laid
+ * out like the one before it, which reads the digits while matching. */
+static int read_number_fast(const char *num, double *out)
+{
+    static saydo_jsonl_chunk_t *c;
+    if (!c) {
+        saydo_read_opts_t o = jsonl_opts();
+        assert_int_equal(saydo_jsonl_chunk_create("n.jsonl", &o, &c), SAYDO_OK);
+    }
+    char buf[512];
+    int n = snprintf(buf, sizeof buf,
+                     "{\"model\":\"m\",\"item\":\"i\",\"side\":\"s\",\"logprobs\":[1,%s],\"choice\":null}\n"
+                     "{\"model\":\"m\",\"item\":\"i\",\"side\":\"s\",\"logprobs\":[1,%s],\"choice\":null}\n",
+                     "0", num);
+    saydo_record_t rec;
+    saydo_jsonl_chunk_reset(c, buf, (size_t)n, 0);
+    assert_int_equal(saydo_jsonl_chunk_next(c, &rec), SAYDO_OK);
+    int64_t hits = saydo_jsonl_chunk_shape_hits(c);
+    saydo_status st = saydo_jsonl_chunk_next(c, &rec);
+    assert_int_equal(saydo_jsonl_chunk_shape_hits(c), hits + 1);
+    int ok = st == SAYDO_OK && rec.n_logp == 2;
+    if (ok) *out = rec.logp[1];
+    return ok;
+}
+
 static void expect_same_as_strtod(const char *num)
 {
     double got = 0, want = strtod(num, NULL);
     if (!read_number(num, &got)) fail_msg("'%s' was refused", num);
     if (memcmp(&got, &want, sizeof got) != 0) fail_msg("'%s': read %.17g, strtod gives %.17g", num, got, want);
+    got = 0;
+    if (!read_number_fast(num, &got)) fail_msg("'%s' was refused by the fast path", num);
+    if (memcmp(&got, &want, sizeof got) != 0)
+        fail_msg("'%s': the fast path read %.17g, strtod gives %.17g", num, got, want);
 }
 
 static void test_numbers_exact(void **state)
@@ -75,6 +104,7 @@ static void test_numbers_exact(void **state)
         "9007199254740992", "9007199254740993", "9007199254740991e-5", "1234567890123456789", "12345678901234567890",
         "0.000000000000000000001", "123456789e-22", "123456789e-23", "4.9e-324", "1.7976931348623157e308",
         "2.2250738585072014e-308", "-12.5E+3", "5e-1", "0e400", "-0e-400", "1.00000000000000011102230246251565",
+        "0.12345678", "12345678", "1234567812345678", "-0.1234567812345678", "87654321.87654321", "0.000000011",
     };
     for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) expect_same_as_strtod(edge[i]);
     uint64_t s = 0x9E3779B97F4A7C15ull;
@@ -348,20 +378,33 @@ static void test_shapes_match_yajl(void **state)
         "\"option_map\":[2,0,1],\"extra\":{\"x\":[1,\"two\",{\"y\":false}]},\"consistency\":0}",
         "  {\"item\":\"c\",\"side\":\"word\",\"model\":\"m\",\"response\":\"The answer is B\",\"logprobs\":"
         "{\" A\":-0.1,\" B\":-2.5}, \"id\": 12345678901234567890 }\t",
+        /* non-ASCII in keys, labels and string slots (the UTF-8 check of a matched line) */
+        "{\"model\":\"m\",\"item\":\"caf\xc3\xa9 cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e\",\"side\":\"word\","
+        "\"d\xc3\xa9j\xc3\xa0\":\"\xe2\x82\xac\",\"trial\":1,\"response\":\"\xe6\x97\xa5\xe6\x9c\xac B\",\"choice\":1,"
+        "\"logprobs\":[-1e-7,-16.118095650958319]}",
     };
     static const char bytes[] = {'"', '\\', ' ', '0', '1', '9', '-', '+', '.', 'e', 'E', 'x', '}', '{', ']', '[',
-                                 ',', ':', 'n', 't', 'A', 0x7f, 0x1f, '\t', '/'};
+                                 ',', ':', 'n', 't', 'A', 0x7f, 0x1f, '\t', '/', 0, '\n', '\r', (char)0x80,
+                                 (char)0xa9, (char)0xc3, (char)0xe2, (char)0xff};
     static const char *const numbers[] = {"0", "-0", "01", "-01", "1.", "1.e5", ".5", "1e", "1e+", "1E-", "-",
                                           "--1", "1.5E-3", "2e+22", "1e400", "-1e-400", "123456789012345678901234",
                                           "0.0000001", "9007199254740993", "1.0", "-0.0e0", "0x10", "1 2", "NaN",
-                                          "Infinity", "1e5.5", "+1", "0.5e-2", "7e22", "12.34e-5"};
+                                          "Infinity", "1e5.5", "+1", "0.5e-2", "7e22", "12.34e-5", "1e22", "1e23",
+                                          "-1E+022", "0e999", "-0.0", "4.9e-324", "2.2250738585072014e-308",
+                                          "1.7976931348623157e308", "9007199254740992", "9007199254740992.5",
+                                          "-900719925474099.3", "0.00000000000000000001234", "1234567890123456789",
+                                          "12345678901234567890", "18446744073709551616", "0.1e-22", "3.0e-23",
+                                          "1.00000000000000000000000000000000000000000000000000000000000000000001",
+                                          "-0.994858e0", "123456789012345e-22", "5e-1", "1e-0", "1E00022", "1e1e1",
+                                          "1.5.", "-.5", "1ee5", "1e-+5", "0.12345678", "-0.1234567812345678",
+                                          "12345678", "1234567.8", "-87654321.123456789", "0.000000011"};
     saydo_read_opts_t o = jsonl_opts();
     o.keep_text = 1;
     saydo_jsonl_chunk_t *fast = NULL, *slow = NULL;
     assert_int_equal(saydo_jsonl_chunk_create("s.jsonl", &o, &fast), SAYDO_OK);
     assert_int_equal(saydo_jsonl_chunk_create("s.jsonl", &o, &slow), SAYDO_OK);
     saydo_jsonl_chunk_set_shapes(slow, 0);
-    char line[1024], a[2048], b[2048];
+    char line[1024], a[4096], b[4096];
     int64_t hits = 0, cases = 0;
     for (size_t t = 0; t < sizeof tmpl / sizeof *tmpl; t++) {
         const char *base = tmpl[t];

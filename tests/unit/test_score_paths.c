@@ -372,7 +372,7 @@ static void test_layout_counting_vs_sort(void **state)
 static void write_store(const char *path)
 {
     saydo_writer_t *w = NULL;
-    saydo_writer_opts_t wo = {0, 1};
+    saydo_writer_opts_t wo = {.deflate_level = 1};
     assert_int_equal(saydo_writer_open(path, &wo, &w), SAYDO_OK);
     assert_int_equal(saydo_writer_begin_source(w), SAYDO_OK);
     static const char *sides[2] = {"word", "deed"};

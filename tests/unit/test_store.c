@@ -88,7 +88,7 @@ static int find(const saydo_strs_t *s, const char *v)
 static void write_first(const char *path)
 {
     saydo_writer_t *w = NULL;
-    saydo_writer_opts_t wo = {0, 1};
+    saydo_writer_opts_t wo = {.deflate_level = 1};
     remove_store(path);
     assert_int_equal(saydo_writer_open(path, &wo, &w), SAYDO_OK);
     assert_int_equal(saydo_writer_begin_source(w), SAYDO_OK);
@@ -249,7 +249,7 @@ static void test_append_grows_k(void **state)
     const char *path = path_in("grow.h5");
     write_first(path);
     saydo_writer_t *w = NULL;
-    saydo_writer_opts_t wo = {0, 1};
+    saydo_writer_opts_t wo = {.deflate_level = 1};
     assert_int_equal(saydo_writer_open(path, &wo, &w), SAYDO_OK);
     assert_int_equal(saydo_writer_has_source(w, "h1"), 1);
     assert_int_equal(saydo_writer_has_source(w, "h2"), 0);
@@ -291,7 +291,8 @@ static void test_append_grows_k(void **state)
     saydo_data_free(d);
 }
 
-/* saydo_writer_add_many() stores exactly what one-at-a-time adds store. */
+/* saydo_writer_add_many() stores exactly what one-at-a-time adds store, and
+ * so does a writer past its key budget (deferred duplicate detection). */
 static void test_add_many_same(void **state)
 {
     (void)state;
@@ -310,7 +311,7 @@ static void test_add_many_same(void **state)
         recs[i].logp[1] = -1.0;
     }
     const char *p1 = path_in("one.h5"), *p2 = path_in("many.h5");
-    saydo_writer_opts_t wo = {0, 1};
+    saydo_writer_opts_t wo = {.deflate_level = 1};
     saydo_writer_t *w = NULL;
     remove_store(p1);
     remove_store(p2);
@@ -342,6 +343,46 @@ static void test_add_many_same(void **state)
     assert_memory_equal(a->side, b->side, a->n);
     assert_memory_equal(a->trial, b->trial, a->n * sizeof(int32_t));
     assert_memory_equal(a->logp, b->logp, a->n * 2 * sizeof(float));
+    saydo_data_free(b);
+    b = NULL;
+
+    /* past a (tiny) key budget: no duplicate is reported at add, the commit
+     * finds them on disk; two sources in one commit share them out */
+    const char *p3 = path_in("deferred.h5");
+    saydo_writer_opts_t wd = {.deflate_level = 1, .key_budget_mb = 1e-4};
+    int dup_def[N], src_dup[2] = {0, 0};
+    remove_store(p3);
+    assert_int_equal(saydo_writer_open(p3, &wd, &w), SAYDO_OK);
+    for (int s = 0; s < 2; s++) {
+        char name[8];
+        snprintf(name, sizeof name, "s%d", s);
+        saydo_source_info_t info = {.file = name, .sha256 = name, .format = "test", .lines = N / 2,
+                                    .records = N / 2};
+        assert_int_equal(saydo_writer_begin_source(w), SAYDO_OK);
+        assert_int_equal(saydo_writer_add_many(w, recs + s * (N / 2), N / 2, dup_def + s * (N / 2)), SAYDO_OK);
+        assert_int_equal(saydo_writer_end_source(w, &info), SAYDO_OK);
+        for (int i = s * (N / 2); i < (s + 1) * (N / 2); i++) src_dup[s] += dup_one[i];
+    }
+    for (int i = 0; i < N; i++) assert_int_equal(dup_def[i], 0);
+    assert_int_equal(saydo_writer_commit(w), SAYDO_OK);
+    assert_int_equal(saydo_writer_late_duplicates(w), n_dup);
+    assert_int_equal(saydo_writer_rows(w), N - n_dup);
+    saydo_writer_free(w);
+    assert_int_equal(saydo_store_read(p3, &b), SAYDO_OK);
+    assert_int_equal(b->n, a->n);
+    assert_memory_equal(a->item, b->item, a->n * sizeof(int32_t));
+    assert_memory_equal(a->model, b->model, a->n * sizeof(int32_t));
+    assert_memory_equal(a->side, b->side, a->n);
+    assert_memory_equal(a->trial, b->trial, a->n * sizeof(int32_t));
+    assert_memory_equal(a->choice, b->choice, a->n);
+    assert_memory_equal(a->logp, b->logp, a->n * 2 * sizeof(float));
+    assert_int_equal(b->n_sources, 2);
+    assert_int_equal(b->src_duplicates[0], src_dup[0]);
+    assert_int_equal(b->src_duplicates[1], src_dup[1]);
+    assert_int_equal(b->src_row_start[0], 0);
+    assert_int_equal(b->src_row_end[0], N / 2 - src_dup[0]);
+    assert_int_equal(b->src_row_start[1], N / 2 - src_dup[0]);
+    assert_int_equal(b->src_row_end[1], N - n_dup);
     saydo_data_free(a);
     saydo_data_free(b);
 }
@@ -355,7 +396,7 @@ static void expect_schema(const char *path, const char *word)
     if (st != SAYDO_E_SCHEMA) fail_msg("%s: read gave %d (%s), expected SAYDO_E_SCHEMA", path, st, saydo_last_error());
     if (!strstr(saydo_last_error(), word)) fail_msg("%s: reason '%s' does not mention '%s'", path, saydo_last_error(), word);
     saydo_writer_t *w = NULL;
-    saydo_writer_opts_t wo = {0, 1};
+    saydo_writer_opts_t wo = {.deflate_level = 1};
     st = saydo_writer_open(path, &wo, &w);
     if (w) fail_msg("%s: a writer opened the damaged store (%s)", path, word);
     if (st != SAYDO_E_SCHEMA) fail_msg("%s: writer open gave %d (%s), expected SAYDO_E_SCHEMA", path, st,
