@@ -210,53 +210,31 @@ static saydo_status write_chunk(h5u_chunker_t *z, hid_t d, const char *name, con
     return SAYDO_OK;
 }
 
-/* Rows [r0, r0 + n) of data through H5Dwrite (the chunk cache and filters). */
-static saydo_status write_slab(hid_t d, const char *name, hid_t memtype, int rank, const hsize_t *dims, hsize_t r0,
-                               hsize_t n, const void *data)
-{
-    saydo_status st = SAYDO_OK;
-    if (n == 0) return SAYDO_OK;
-    hsize_t start[2] = {r0, 0}, count[2] = {n, rank == 2 ? dims[1] : 1};
-    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, count, NULL);
-    if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-        H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, data) < 0)
-        st = saydo_set_error(SAYDO_E_HDF5, "cannot write dataset %s (disk full?)", name);
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-    return st;
-}
-
 saydo_status h5u_append_chunks(h5u_chunker_t *z, hid_t loc, const char *name, hid_t memtype, const void *data,
                                hsize_t n)
 {
     saydo_status st = SAYDO_OK;
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), fs = -1;
-    if (d < 0) return saydo_set_error(SAYDO_E_HDF5, "cannot open dataset %s", name);
-    fs = H5Dget_space(d);
-    int rank = H5Sget_simple_extent_ndims(fs);
-    hsize_t dims[2] = {0, 0};
-    H5Sget_simple_extent_dims(fs, dims, NULL);
-    H5Sclose(fs);
-    SAYDO_FAIL_IF(rank < 1 || rank > 2, SAYDO_E_HDF5, "dataset %s has the wrong shape", name);
+    hid_t d = -1;
+    int rank;
+    hsize_t dims[2];
+    SAYDO_TRY(h5u_open_extend(loc, name, n, 1, &d, &rank, dims));
     const hsize_t r0 = dims[0];
-    hsize_t newd[2] = {r0 + n, dims[1]};
-    SAYDO_FAIL_IF(H5Dset_extent(d, newd) < 0, SAYDO_E_HDF5, "cannot extend dataset %s", name);
     layout_t L = z && n ? column_layout(d, memtype, rank, dims) : (layout_t){0, 0, -1, 0, 1, 0};
     if (!L.ok) {
-        SAYDO_TRY(write_slab(d, name, memtype, rank, dims, r0, n, data));
+        SAYDO_TRY(h5u_write_slab(d, name, memtype, rank, dims, r0, n, data));
         goto cleanup;
     }
     /* head: up to the first chunk boundary; then whole chunks; the tail */
     const size_t row_bytes = L.cols * L.esz;
     hsize_t head = (L.chunk_rows - r0 % L.chunk_rows) % L.chunk_rows;
     if (head > n) head = n;
-    SAYDO_TRY(write_slab(d, name, memtype, rank, dims, r0, head, data));
+    SAYDO_TRY(h5u_write_slab(d, name, memtype, rank, dims, r0, head, data));
     hsize_t r = head;
     for (; n - r >= L.chunk_rows; r += L.chunk_rows)
         SAYDO_TRY(write_chunk(z, d, name, &L, r0 + r, (const unsigned char *)data + (size_t)r * row_bytes));
     const unsigned char *tail = (const unsigned char *)data + (size_t)r * row_bytes;
-    SAYDO_TRY(write_slab(d, name, memtype, rank, dims, r0 + r, n - r, tail));
+    SAYDO_TRY(h5u_write_slab(d, name, memtype, rank, dims, r0 + r, n - r, tail));
 cleanup:
-    H5Dclose(d);
+    if (d >= 0) H5Dclose(d);
     return st;
 }

@@ -64,32 +64,48 @@ hid_t h5u_create_small(hid_t loc, const char *name, hid_t type)
     return d;
 }
 
-static saydo_status write_rows(hid_t loc, const char *name, hid_t memtype, const void *data, hsize_t n, int append)
+saydo_status h5u_open_extend(hid_t loc, const char *name, hsize_t n, int append, hid_t *d, int *rank,
+                             hsize_t dims[2])
+{
+    *d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (*d < 0) return saydo_set_error(SAYDO_E_HDF5, "cannot open dataset %s", name);
+    hid_t fs = H5Dget_space(*d);
+    *rank = H5Sget_simple_extent_ndims(fs);
+    dims[0] = dims[1] = 0;
+    if (*rank >= 1 && *rank <= 2) H5Sget_simple_extent_dims(fs, dims, NULL);
+    H5Sclose(fs);
+    hsize_t newd[2] = {(append ? dims[0] : 0) + n, dims[1]};
+    if (*rank < 1 || *rank > 2 || H5Dset_extent(*d, newd) < 0) {
+        H5Dclose(*d);
+        *d = -1;
+        return saydo_set_error(SAYDO_E_HDF5, "cannot extend dataset %s", name);
+    }
+    return SAYDO_OK;
+}
+
+saydo_status h5u_write_slab(hid_t d, const char *name, hid_t memtype, int rank, const hsize_t *dims, hsize_t r0,
+                            hsize_t n, const void *data)
 {
     saydo_status st = SAYDO_OK;
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), fs = -1, ms = -1;
-    if (d < 0) return saydo_set_error(SAYDO_E_HDF5, "cannot open dataset %s", name);
-    fs = H5Dget_space(d);
-    int rank = H5Sget_simple_extent_ndims(fs);
-    hsize_t dims[2] = {0, 0};
-    H5Sget_simple_extent_dims(fs, dims, NULL);
-    H5Sclose(fs);
-    fs = -1;
-    hsize_t start[2] = {append ? dims[0] : 0, 0}, count[2] = {n, dims[1]};
-    hsize_t newd[2] = {start[0] + n, dims[1]};
-    if (H5Dset_extent(d, newd) < 0) {
-        st = saydo_set_error(SAYDO_E_HDF5, "cannot extend dataset %s", name);
-        goto cleanup;
-    }
-    if (n == 0) goto cleanup;
-    fs = H5Dget_space(d);
-    ms = H5Screate_simple(rank, count, NULL);
-    if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+    if (n == 0) return SAYDO_OK;
+    hsize_t start[2] = {r0, 0}, count[2] = {n, rank == 2 ? dims[1] : 1};
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, count, NULL);
+    if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
         H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, data) < 0)
         st = saydo_set_error(SAYDO_E_HDF5, "cannot write dataset %s (disk full?)", name);
-cleanup:
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
+    return st;
+}
+
+static saydo_status write_rows(hid_t loc, const char *name, hid_t memtype, const void *data, hsize_t n, int append)
+{
+    hid_t d;
+    int rank;
+    hsize_t dims[2];
+    saydo_status st = h5u_open_extend(loc, name, n, append, &d, &rank, dims);
+    if (st < 0) return st;
+    st = h5u_write_slab(d, name, memtype, rank, dims, append ? dims[0] : 0, n, data);
     H5Dclose(d);
     return st;
 }

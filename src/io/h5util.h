@@ -19,6 +19,13 @@ hid_t h5u_create(hid_t loc, const char *name, hid_t type, hsize_t cols, int leve
  *  one source to 64K rows (512 KB of int64). */
 hid_t h5u_create_small(hid_t loc, const char *name, hid_t type);
 /** Appends n rows (of cols values each when 2-D). */
+/** Opens dataset name (1-D or n x k) and sets its rows to n more (append) or to
+ *  n; dims get its extent from before. *d is the caller's to close. */
+saydo_status h5u_open_extend(hid_t loc, const char *name, hsize_t n, int append, hid_t *d, int *rank,
+                             hsize_t dims[2]) SAYDO_MUST_CHECK;
+/** Writes rows r0 .. r0 + n - 1 of an open dataset of that rank and width. */
+saydo_status h5u_write_slab(hid_t d, const char *name, hid_t memtype, int rank, const hsize_t *dims, hsize_t r0,
+                            hsize_t n, const void *data) SAYDO_MUST_CHECK;
 saydo_status h5u_append(hid_t loc, const char *name, hid_t memtype, const void *data, hsize_t n) SAYDO_MUST_CHECK;
 /** Scratch for h5u_append_chunks(): a deflate compressor and two chunk-sized
  *  buffers, reused from call to call. NULL when out of memory. */
