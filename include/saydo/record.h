@@ -17,6 +17,8 @@ extern "C" {
 
 /** Options are letters A..Z at most. */
 #define SAYDO_MAX_OPTIONS 26
+/** The largest alignment round the readers accept (a round sizes its grouping). */
+#define SAYDO_MAX_ROUND 1000000
 /** Item labels beyond the domain (culture, topic, value, category, filter ...). */
 #define SAYDO_MAX_LABELS 8
 

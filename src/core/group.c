@@ -93,7 +93,7 @@ saydo_status gplan_build(const saydo_data_t *d, const char *const *fields, int n
         case G_LABEL: nvals = d->label_values[gf->label].n; break;
         case G_ROUND:
             for (size_t c = 0; c < d->conditions.n; c++)
-                if ((size_t)(d->cond_round[c] + 1) > nvals) nvals = (size_t)(d->cond_round[c] + 1);
+                if (d->cond_round[c] >= 0 && (size_t)d->cond_round[c] + 1 > nvals) nvals = (size_t)d->cond_round[c] + 1;
             break;
         }
         gf->radix = nvals + 1;

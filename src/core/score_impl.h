@@ -41,7 +41,7 @@ static inline size_t gfield_code(const saydo_data_t *d, const gfield_t *f, int64
     case G_DOMAIN: return (size_t)(d->item_domain[it] + 1);
     case G_VARIANT: return (size_t)d->variant[r] + 1;
     case G_METHOD: return (size_t)(d->cond_method[c] + 1);
-    case G_ROUND: return (size_t)(d->cond_round[c] + 1);
+    case G_ROUND: return d->cond_round[c] < 0 ? 0 : (size_t)d->cond_round[c] + 1;   /* 0: unknown */
     case G_TRAINED: return (size_t)(d->cond_trained_side[c] + 1);
     case G_ITEM: return (size_t)it + 1;
     case G_LABEL: return (size_t)(d->item_label[f->label][it] + 1);

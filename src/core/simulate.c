@@ -12,6 +12,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "core/simulate_impl.h"
+#include "saydo/record.h"
 #include "util/try.h"
 
 /* Log-probabilities are written in micro-units (rounded to 1e-6) and the
@@ -118,7 +119,7 @@ saydo_status saydo_sim_checkpoint_parse(const char *spec, saydo_sim_checkpoint_t
                       "checkpoint '%s': bad name '%s'", spec, part[i]);
     char *end;
     long round = strtol(part[2], &end, 10);
-    SAYDO_FAIL_IF(end == part[2] || *end || round < 0 || round > 1000000, SAYDO_E_INVAL,
+    SAYDO_FAIL_IF(end == part[2] || *end || round < 0 || round > SAYDO_MAX_ROUND, SAYDO_E_INVAL,
                   "checkpoint '%s': round '%s' is not a count", spec, part[2]);
     SAYDO_FAIL_IF(strcmp(part[3], "word") != 0 && strcmp(part[3], "deed") != 0, SAYDO_E_INVAL,
                   "checkpoint '%s': side must be word or deed", spec);
@@ -244,7 +245,7 @@ typedef struct {
     int failed;
 } wbuf_t;
 
-#define WBUF_CAP (1u << 17)
+#define WBUF_CAP 131072u   /* 128 KiB (a literal: clang warns on a shift tested as a boolean) */
 #define WBUF_LINE_MAX 8192   /* longest line: 26 logprobs and 31-char names stay far below */
 
 static void wb_flush(wbuf_t *w)

@@ -673,7 +673,7 @@ static saydo_status csv_next(struct saydo_reader *r, saydo_record_t *rec)
     }
     c = cell(row, im->col[SAYDO_F_ROUND]);
     if (c.s && !saydo_csv_is_na(c.s, c.len)) {
-        if (!saydo_csv_parse_long(c.s, c.len, &v) || v < -1 || v > 1000000) BAD("round '%.40s' is not a number", c.s);
+        if (!saydo_csv_parse_long(c.s, c.len, &v) || v < -1 || v > SAYDO_MAX_ROUND) BAD("round '%.40s' is not a number", c.s);
         rec->round = (int)v;
     }
     c = cell(row, im->col[SAYDO_F_N_OPTIONS]);

@@ -79,7 +79,7 @@ static saydo_status plan_column(hid_t d, const h5u_col_t *c, int ci, plan_t *pl,
     if (ft < 0 || fs < 0 || dcpl < 0) goto cleanup;
     if (H5Tequal(ft, c->memtype) <= 0 || H5Tget_size(ft) != c->esz) goto cleanup;
     hsize_t dims[2] = {0, 1}, chunk[2] = {0, 1};
-    int rank = H5Sget_simple_extent_dims(fs, dims, NULL);
+    int rank = h5u_dims2(fs, dims);
     if (rank < 1 || rank > 2 || H5Pget_layout(dcpl) != H5D_CHUNKED) goto cleanup;
     if (H5Pget_chunk(dcpl, rank, chunk) != rank || chunk[0] == 0) goto cleanup;
     if (rank == 2 && chunk[1] != dims[1]) goto cleanup;   /* a chunk must hold whole rows */
@@ -100,6 +100,11 @@ static saydo_status plan_column(hid_t d, const h5u_col_t *c, int ci, plan_t *pl,
             *raw_total = raw_first;
             goto cleanup;
         }
+        /* deflate adds at most a few bytes per 16 KB: a larger chunk is a
+         * damaged chunk index (1.8-format stores have no checksum on it) */
+        SAYDO_FAIL_IF(size > pl->chunk_bytes + pl->chunk_bytes / 64 + 1024, SAYDO_E_SCHEMA,
+                      "dataset %s: a chunk of %llu bytes where %zu fit (damaged file)", c->name,
+                      (unsigned long long)size, pl->chunk_bytes);
         if (*nch == *cap) {
             size_t nc = *cap ? 2 * *cap : 256;
             chunk_t *nb = realloc(*chunks, nc * sizeof *nb);
@@ -351,7 +356,7 @@ saydo_status h5u_read_columns(hid_t loc, h5u_col_t *c, int n_cols)
         }
         hid_t fs = H5Dget_space(d[i]);
         hsize_t dims[2] = {0, 1};
-        int rank = H5Sget_simple_extent_dims(fs, dims, NULL);
+        int rank = h5u_dims2(fs, dims);
         H5Sclose(fs);
         SAYDO_FAIL_IF(rank == 2 && !c[i].allow_2d, SAYDO_E_SCHEMA, "dataset %s has the wrong shape", c[i].name);
         c[i].n = (size_t)dims[0];

@@ -60,7 +60,7 @@ static saydo_status compact_col(hid_t g, const char *name, int64_t first, int64_
     char *buf = NULL;
     hid_t d = open_col(g, name), t = d >= 0 ? H5Dget_type(d) : -1, fs = d >= 0 ? H5Dget_space(d) : -1;
     hsize_t dims[2] = {0, 0};
-    int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
+    int rank = h5u_dims2(fs, dims);
     SAYDO_FAIL_IF(t < 0 || rank < 1, SAYDO_E_HDF5, "cannot open /records/%s", name);
     const hsize_t cols = rank == 2 ? dims[1] : 0;
     const size_t row = H5Tget_size(t) * (cols ? cols : 1);

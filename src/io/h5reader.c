@@ -67,6 +67,7 @@ saydo_status saydo_store_read_cols(const char *path, unsigned cols, saydo_data_t
     saydo_data_t *d = NULL;
     hid_t f = -1, gr = -1, gd = -1, gi = -1, gc = -1, gp = -1;
     int64_t schema = 0;
+    saydo_strs_t labels = {0, NULL};   /* the label names, until d holds them */
     *out = NULL;
     h5u_quiet();
     SAYDO_NEW(d, 1);
@@ -154,7 +155,6 @@ saydo_status saydo_store_read_cols(const char *path, unsigned cols, saydo_data_t
     for (size_t i = 0; i < ni; i++)
         SAYDO_FAIL_IF(d->item_n_options[i] < 0 || d->item_n_options[i] > SAYDO_MAX_OPTIONS, SAYDO_E_SCHEMA,
                       "%s: /items/n_options[%zu] = %d is outside 0..26", path, i, d->item_n_options[i]);
-    saydo_strs_t labels = {0, NULL};
     SAYDO_TRY(read_strs(gd, "labels", &labels, path, 1));
     for (size_t l = 0; l < labels.n && l < SAYDO_MAX_LABELS; l++) {
         char name[96];
@@ -171,6 +171,10 @@ saydo_status saydo_store_read_cols(const char *path, unsigned cols, saydo_data_t
     SAYDO_TRY(read_col(gc, "round", H5T_NATIVE_INT32, 4, (void **)&d->cond_round, nc, path));
     SAYDO_TRY(read_col(gc, "trained_side", H5T_NATIVE_INT32, 4, (void **)&d->cond_trained_side, nc, path));
     SAYDO_TRY(check_codes(d->cond_method, nc, d->methods.n, 1, "/conditions/method", path));
+    /* rounds size the round grouping: -1 (unknown) up to the readers' bound */
+    for (size_t c = 0; c < nc; c++)
+        SAYDO_FAIL_IF(d->cond_round[c] < -1 || d->cond_round[c] > SAYDO_MAX_ROUND, SAYDO_E_SCHEMA,
+                      "%s: /conditions/round[%zu] = %d is outside -1..%d", path, c, d->cond_round[c], SAYDO_MAX_ROUND);
     SAYDO_TRY(check_codes(d->cond_trained_side, nc, d->sides.n, 1, "/conditions/trained_side", path));
     size_t mk = 0;
     SAYDO_TRY(h5u_read(f, "option_maps", H5T_NATIVE_INT8, 1, (void **)&d->maps, &d->n_maps, &mk));
@@ -205,6 +209,7 @@ saydo_status saydo_store_read_cols(const char *path, unsigned cols, saydo_data_t
     *out = d;
     d = NULL;
 cleanup:;   /* C11: a label takes a statement, not a declaration (clang rejects one) */
+    h5u_strs_free(&labels);
     const hid_t groups[] = {gr, gd, gi, gc, gp};
     for (int i = 0; i < 5; i++)
         if (groups[i] >= 0) H5Gclose(groups[i]);

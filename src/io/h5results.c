@@ -80,6 +80,10 @@ saydo_status saydo_store_read_table(const char *path, const char *name, saydo_ta
     SAYDO_FAIL_IF(!h5u_get_attr_int(g, "n_rows", &nrows) || nrows < 0, SAYDO_E_SCHEMA, "%s: /results/%s has no n_rows",
                   path, name);
     SAYDO_TRY(h5u_read_strings(g, "_columns", &cols));
+    /* the attribute sizes the table: it must be what the columns hold (a
+     * damaged one would allocate for any count it claims) */
+    SAYDO_FAIL_IF(cols.n ? h5u_rows(g, cols.s[0]) != nrows : nrows != 0, SAYDO_E_SCHEMA,
+                  "%s: /results/%s: n_rows %lld disagrees with its columns", path, name, (long long)nrows);
     SAYDO_TRY(saydo_table_create((size_t)nrows, (int)cols.n, &t));
     for (size_t c = 0; c < cols.n; c++) {
         hid_t d = H5Dopen2(g, cols.s[c], H5P_DEFAULT);

@@ -88,7 +88,7 @@ int64_t saydo_writer_logp_cols(saydo_writer_t *w)
     if (d < 0) return 2;
     hid_t fs = H5Dget_space(d);
     hsize_t dims[2] = {0, 2};
-    H5Sget_simple_extent_dims(fs, dims, NULL);
+    if (h5u_dims2(fs, dims) != 2) dims[1] = 2;
     H5Sclose(fs);
     H5Dclose(d);
     return (int64_t)dims[1];
@@ -115,7 +115,7 @@ static saydo_status check_records(hid_t gr, const char *path)
         hid_t t = H5Dget_type(d), fs = H5Dget_space(d);
         H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
         hsize_t dims[2] = {0, 0};
-        int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
+        int rank = h5u_dims2(fs, dims);
         if (t >= 0) H5Tclose(t);
         if (fs >= 0) H5Sclose(fs);
         H5Dclose(d);

@@ -46,6 +46,11 @@ hid_t h5u_create(hid_t loc, const char *name, hid_t type, hsize_t cols, int leve
         H5Pset_shuffle(dcpl);
         H5Pset_deflate(dcpl, (unsigned)level);
     }
+    /* vlen chunks are deflated whatever the level, for zlib's checksum (HDF5
+     * refuses fletcher32 on vlen): a damaged vlen reference (its length and
+     * heap address) would otherwise reach libhdf5's global heap reader,
+     * which trusts it (a heap overflow or a multi-GB allocation in 1.10) */
+    if (H5Tis_variable_str(type) > 0) H5Pset_deflate(dcpl, 1);
     if (fill) H5Pset_fill_value(dcpl, type, fill);
     hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
@@ -58,6 +63,7 @@ hid_t h5u_create_small(hid_t loc, const char *name, hid_t type)
     hsize_t dims[1] = {0}, maxd[1] = {H5S_UNLIMITED}, chunk[1] = {256};
     hid_t space = H5Screate_simple(1, dims, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 1, chunk);
+    H5Pset_fletcher32(dcpl);   /* damage is reported by HDF5's check, not read as counts */
     hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
     H5Sclose(space);
@@ -120,6 +126,13 @@ saydo_status h5u_overwrite(hid_t loc, const char *name, hid_t memtype, const voi
     return write_rows(loc, name, memtype, data, n, 0);
 }
 
+int h5u_dims2(hid_t space, hsize_t dims[2])
+{
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (rank >= 1 && rank <= 2 && H5Sget_simple_extent_dims(space, dims, NULL) != rank) return -1;
+    return rank;
+}
+
 int64_t h5u_rows(hid_t loc, const char *name)
 {
     if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
@@ -127,7 +140,7 @@ int64_t h5u_rows(hid_t loc, const char *name)
     if (d < 0) return -1;
     hid_t fs = H5Dget_space(d);
     hsize_t dims[2] = {0, 0};
-    int rank = H5Sget_simple_extent_dims(fs, dims, NULL);
+    int rank = h5u_dims2(fs, dims);
     H5Sclose(fs);
     H5Dclose(d);
     return rank < 1 ? -1 : (int64_t)dims[0];
@@ -155,7 +168,7 @@ saydo_status h5u_read(hid_t loc, const char *name, hid_t memtype, size_t elem_si
     }
     fs = H5Dget_space(d);
     hsize_t dims[2] = {0, 1};
-    int rank = H5Sget_simple_extent_dims(fs, dims, NULL);
+    int rank = h5u_dims2(fs, dims);
     if (rank < 1 || rank > 2 || (rank == 2 && !cols)) {
         st = saydo_set_error(SAYDO_E_SCHEMA, "dataset %s has the wrong shape", name);
         goto cleanup;
@@ -212,12 +225,22 @@ saydo_status h5u_append_strings(hid_t loc, const char *name, char *const *s, hsi
 
 saydo_status h5u_read_strings(hid_t loc, const char *name, saydo_strs_t *out)
 {
-    hid_t t = vlen_str_type();
     char **raw = NULL;
     size_t n = 0;
-    saydo_status st = h5u_read(loc, name, t, sizeof(char *), (void **)&raw, &n, NULL);
     out->n = 0;
     out->s = NULL;
+    /* the heap references first: libhdf5 would follow damaged ones blindly */
+    if (H5Lexists(loc, name, H5P_DEFAULT) > 0) {
+        hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+        if (d < 0) return saydo_set_error(SAYDO_E_SCHEMA, "dataset %s cannot be opened", name);
+        hid_t ft = H5Dget_type(d);
+        saydo_status cst = ft >= 0 && H5Tis_variable_str(ft) > 0 ? h5u_check_vlen_refs(d, name) : SAYDO_OK;
+        if (ft >= 0) H5Tclose(ft);
+        H5Dclose(d);
+        if (cst < 0) return cst;
+    }
+    hid_t t = vlen_str_type();
+    saydo_status st = h5u_read(loc, name, t, sizeof(char *), (void **)&raw, &n, NULL);
     if (st == SAYDO_OK) {
         out->s = calloc(n ? n : 1, sizeof(char *));
         if (!out->s) st = saydo_set_error(SAYDO_E_NOMEM, "out of memory");

@@ -41,6 +41,10 @@ saydo_status h5u_append_chunks(h5u_chunker_t *z, hid_t loc, const char *name, hi
                                hsize_t n) SAYDO_MUST_CHECK;
 /** Replaces the whole content with n rows. */
 saydo_status h5u_overwrite(hid_t loc, const char *name, hid_t memtype, const void *data, hsize_t n) SAYDO_MUST_CHECK;
+/** The rank of a dataspace (-1 on error) and, when it is 1 or 2, its dims;
+ *  a higher rank is returned with dims untouched (a damaged or foreign
+ *  store may hold any rank, and H5Sget_simple_extent_dims writes them all). */
+int h5u_dims2(hid_t space, hsize_t dims[2]);
 /** Rows (first dimension) of a dataset, or -1 when absent. */
 int64_t h5u_rows(hid_t loc, const char *name);
 /** Reads a whole dataset into a new buffer of n rows x (*cols) (1 for 1-D). */
@@ -63,6 +67,9 @@ saydo_status h5u_read_columns(hid_t loc, h5u_col_t *cols, int n_cols) SAYDO_MUST
 /** Vlen UTF-8 strings. */
 saydo_status h5u_append_strings(hid_t loc, const char *name, char *const *s, hsize_t n) SAYDO_MUST_CHECK;
 saydo_status h5u_read_strings(hid_t loc, const char *name, saydo_strs_t *out) SAYDO_MUST_CHECK;
+/** Checks the heap references of vlen string dataset d before HDF5 follows
+ *  them (h5vlen.c): SAYDO_E_SCHEMA naming name when one is damaged. */
+saydo_status h5u_check_vlen_refs(hid_t d, const char *name) SAYDO_MUST_CHECK;
 void h5u_strs_free(saydo_strs_t *s);
 /** Scalar attributes on an object. */
 saydo_status h5u_set_attr_int(hid_t obj, const char *name, int64_t v) SAYDO_MUST_CHECK;

@@ -193,7 +193,10 @@ static saydo_status open_shadow(saydo_writer_t *w)
         w->K_store = (int)saydo_writer_logp_cols(w);
     } else {
         hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110);   /* readable by h5py on older libs */
+        /* the 1.10 format: every structure but the global heap carries a checksum
+         * (chunk indexes too), so damage is reported, not followed; readable by
+         * any HDF5 from 1.10 (2016) on, h5py included */
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
         w->file = H5Fcreate(w->shadow, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         H5Pclose(fapl);
         SAYDO_FAIL_IF(w->file < 0, SAYDO_E_IO, "%s: cannot create", w->shadow);

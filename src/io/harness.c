@@ -325,7 +325,7 @@ const char *saydo_hx_finish(saydo_hx_t *hx, saydo_jt *jt, saydo_jt_node *root, s
         rec->trial = (int32_t)lv;
     }
     if (saydo_hx_field(hx, jt, root, SAYDO_F_ROUND, hx->s_num, SAYDO_HX_SLOT, &v) == 1) {
-        if (!parse_count(v, 0, 1000000, &lv)) return "the mapped round is not a whole number >= 0";
+        if (!parse_count(v, 0, SAYDO_MAX_ROUND, &lv)) return "the mapped round is not a whole number >= 0";
         rec->round = (int)lv;
     }
     if (saydo_hx_field(hx, jt, root, SAYDO_F_N_OPTIONS, hx->s_num, SAYDO_HX_SLOT, &v) == 1) {

@@ -357,7 +357,10 @@ static int shape_replay(jsonl_t *j, const shape_t *sh, const slot_vals_t *v)
                 return jsonl_fail(j, "trial, round and n_options must be whole numbers >= 0");
             long lv = (long)d;
             if (e->field == SAYDO_F_TRIAL) j->rec->trial = (int32_t)lv;
-            else if (e->field == SAYDO_F_ROUND) j->rec->round = (int)lv;
+            else if (e->field == SAYDO_F_ROUND) {
+                if (lv > SAYDO_MAX_ROUND) return jsonl_fail(j, "round above 1000000");
+                j->rec->round = (int)lv;
+            }
             else {
                 if (lv > SAYDO_MAX_OPTIONS) return jsonl_fail(j, "n_options above 26");
                 j->rec->n_options = (int)lv;

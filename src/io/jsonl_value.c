@@ -137,7 +137,10 @@ int jsonl_on_scalar(jsonl_t *j, int kind, const char *s, size_t n, int boolean)
         if (kind == '0') return 1;
         if (!parse_long(s, n, &lv) || lv < 0) return jsonl_fail(j, "trial, round and n_options must be whole numbers >= 0");
         if (j->field == SAYDO_F_TRIAL) rec->trial = (int32_t)lv;
-        else if (j->field == SAYDO_F_ROUND) rec->round = (int)lv;
+        else if (j->field == SAYDO_F_ROUND) {
+            if (lv > SAYDO_MAX_ROUND) return jsonl_fail(j, "round above 1000000");
+            rec->round = (int)lv;
+        }
         else {
             if (lv > SAYDO_MAX_OPTIONS) return jsonl_fail(j, "n_options above 26");
             rec->n_options = (int)lv;

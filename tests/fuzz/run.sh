@@ -94,6 +94,25 @@ make_seeds() {
             "$saydo" ingest -q "$tmp/sim.jsonl" -o "$tmp/sim.h5" > /dev/null 2>> "$log" && cp "$tmp/sim.h5" "$d/sim.h5"
         rm -rf "$tmp"
         ;;
+    fuzz_store_edit)
+        # edit scripts (format in tests/fuzz/fuzz_store_edit.c): op, dataset index, 4-byte
+        # position (little-endian), payload. Indices in the base store's dataset list
+        # (FUZZ_EDIT_LIST=1 prints it): 0 conditions/method, 6 dict/label_culture,
+        # 12 items/domain, 15 option_maps, 20 provenance/file, 30 provenance/sha256,
+        # 33 records/choice, 35 records/item, 36 records/logp, 37 records/model,
+        # 39 records/option_map, 40 records/side; group 6 results/t
+        : > "$d/base"
+        printf '\x00\x23\x05\x00\x00\x00\xe7\x03\x00\x00' > "$d/item_code_999"
+        printf '\x00\x21\x03\x00\x00\x00\x7f\x00\x24\x02\x00\x01\x00\x00\x00\xc0\x7f' > "$d/choice_127_logp_nan"
+        printf '\x03\x0c\x03\x00\x00\x00\x83\x0f\x01\x00\x00\x1e' > "$d/short_items_wide_maps"
+        printf '\x04\x06\x00\x00\x00\x00' > "$d/no_label_dict"
+        printf '\x15\x00\x02\x00\x00\x00' > "$d/schema_2"
+        printf '\x15\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x40' > "$d/table_rows_2e62"
+        printf '\x00\x14\x01\x00\x00\x00\x02x\xff\x03\x1e\x01\x00\x00\x00' > "$d/provenance_short"
+        printf '\x07\x28\x05\x00\x00\x00\x02\x00\x00\x00\x01\x00\xfb\xff\xff\xff' > "$d/side_2d_cond_method_neg"
+        printf '\x06\x06\x00\x00\x00\x00\x00\x27\x04\x00\x00\x00\x07\x00' > "$d/no_table_omap_7"
+        printf '\x03\x25\xc3\x00\x00\x00\x35\x01\x00\x00\x00\x00\x03\x01\x02' > "$d/model_grown_version_str"
+        ;;
     fuzz_statedrevealed)
         copy_seeds "$d" fixtures/sr/**/*.json
         ;;
@@ -214,7 +233,7 @@ for t in "${targets[@]}"; do
     "$bin" -artifact_prefix="$crashes/" "${args[@]}" > "$log" 2>&1
     rc=$?
     t1=$(date +%s)
-    execs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}')
+    execs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}' | tail -1)
     [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
     ncorp=$(ls "$corpus" | wc -l)
     if [ $rc -eq 0 ]; then res=ok; else res="FINDING (exit $rc, see $log and $crashes)"; fail=1; fi

@@ -6,7 +6,8 @@
  *   fixtures/csv, fixtures/wdct, fixtures/hostile (.csv, .jsonl)   the seeds
  *
  * A target aborts (FUZZ_CHECK) when a reader breaks its promise, which fails
- * this test. The store target also gets a store made here from a fixture. */
+ * this test. The store target also gets a store made here from a fixture;
+ * the store-editing target its base store and a few edit scripts. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +36,9 @@
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_store_one
 #include "../fuzz/fuzz_store.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_store_edit_one
+#include "../fuzz/fuzz_store_edit.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_lmeval_one
 #include "../fuzz/fuzz_lmeval.c"
@@ -141,7 +145,8 @@ static void test_findings(void **state)
     assert_true(replay(fuzz_wdct_one, "hostile/fuzz/fuzz_wdct", "") >= 1);
     replay(fuzz_jsonl_one, "hostile/fuzz/fuzz_jsonl", "");
     replay(fuzz_extract_one, "hostile/fuzz/fuzz_extract", "");
-    replay(fuzz_store_one, "hostile/fuzz/fuzz_store", "");
+    replay(fuzz_store_one, "hostile/fuzz/fuzz_store", ".store");
+    replay(fuzz_store_edit_one, "hostile/fuzz/fuzz_store_edit", "");
     assert_true(replay(fuzz_lmeval_one, "hostile/fuzz/fuzz_lmeval", "") >= 1);
     replay(fuzz_inspect_one, "hostile/fuzz/fuzz_inspect", "");
     assert_true(replay(fuzz_batch_one, "hostile/fuzz/fuzz_batch", "") >= 1);
@@ -197,6 +202,28 @@ static void test_store(void **state)
     remove(store);
 }
 
+/* The edit target: the base store as planted (it must read), then a few edit
+ * scripts (format in tests/fuzz/fuzz_store_edit.c; run.sh seeds the fuzzer with more). */
+static void test_store_edit(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t n;
+    } scripts[] = {
+        {"", 0},
+        {"\x00\x23\x05\x00\x00\x00\xe7\x03\x00\x00", 10},                     /* an item code outside /dict/item */
+        {"\x00\x24\x02\x00\x01\x00\x00\x00\xc0\x7f", 10},                     /* a NaN in logp */
+        {"\x03\x0c\x03\x00\x00\x00\x83\x0f\x01\x00\x00\x1e", 12},             /* short /items, wide maps */
+        {"\x15\x00\x02\x00\x00\x00", 6},                                      /* saydo_schema 2 */
+        {"\x15\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x40", 14},     /* a table of 2^62 rows */
+        {"\x03\x25\xc3\x00\x00\x00", 6},                                      /* /records/model grown */
+        {"\x06\x00\x00\x00\x00\x00", 6},                                      /* /conditions deleted */
+    };
+    for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++)
+        fuzz_store_edit_one((const uint8_t *)scripts[i].s, scripts[i].n);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -204,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_findings),
         cmocka_unit_test(test_seeds),
         cmocka_unit_test(test_store),
+        cmocka_unit_test(test_store_edit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

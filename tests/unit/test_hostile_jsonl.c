@@ -9,7 +9,10 @@
  *  - nesting thousands deep: was accepted (yajl keeps a byte per level, so
  *    memory stayed bounded by the line); the issue asks for a clear error.
  *  - probabilities above 1: the CSV reader refuses them; the JSONL reader
- *    stored log(2) > 0. */
+ *    stored log(2) > 0.
+ *  - a round above 1000000 (the CSV and harness readers' bound): stored, it
+ *    sized the round grouping, and 2147483647 in a store overflowed it
+ *    (fuzz_store_edit). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,12 +106,32 @@ static void test_probability_above_one(void **state)
     assert_mentions(reason, "probabilit");
 }
 
+static void test_round_above_bound(void **state)
+{
+    (void)state;
+    /* 40 lines of one layout, then the same layout with a huge round: the
+     * layout replay and the general parser must both refuse it */
+    char jl[8192];
+    size_t n = 0;
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(jl + n, sizeof jl - n,
+                              "{\"model\":\"m\",\"item\":\"q%d\",\"side\":\"word\",\"round\":%d,\"choice\":\"A\"}\n", i,
+                              i == 39 ? 1000001 : 1000000 - i);
+    int64_t line;
+    char reason[256], items[64][32];
+    int got = read_jsonl(jl, n, &line, reason, sizeof reason, items);
+    assert_int_equal(got, 39);
+    assert_int_equal(line, 40);
+    assert_mentions(reason, "round above 1000000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escaped_nul),
         cmocka_unit_test(test_nested_deep),
         cmocka_unit_test(test_probability_above_one),
+        cmocka_unit_test(test_round_above_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
