@@ -15,4 +15,12 @@
  *  @return SAYDO_OK, or the error of either read */
 saydo_status h5u_selfcheck(const char *path, const char *name, int both, int *same, int *fast,
                            size_t *n) SAYDO_MUST_CHECK;
+/** Reads vlen string dataset `name` of the file at path once through
+ *  h5u_read_vlen_strings() and, when that path takes it, once through
+ *  H5Dread (nil strings as "").
+ *  @param same   out: 1 when both gave the same strings
+ *  @param own    out: 1 when saydo's reader took it (0: a layout left to HDF5)
+ *  @param n      out: strings read */
+saydo_status h5u_selfcheck_strings(const char *path, const char *name, int *same, int *own,
+                                   size_t *n) SAYDO_MUST_CHECK;
 #endif

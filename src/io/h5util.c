@@ -229,15 +229,16 @@ saydo_status h5u_read_strings(hid_t loc, const char *name, saydo_strs_t *out)
     size_t n = 0;
     out->n = 0;
     out->s = NULL;
-    /* the heap references first: libhdf5 would follow damaged ones blindly */
+    /* saydo's own reader first: libhdf5 would follow damaged heap references blindly */
     if (H5Lexists(loc, name, H5P_DEFAULT) > 0) {
         hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
         if (d < 0) return saydo_set_error(SAYDO_E_SCHEMA, "dataset %s cannot be opened", name);
         hid_t ft = H5Dget_type(d);
-        saydo_status cst = ft >= 0 && H5Tis_variable_str(ft) > 0 ? h5u_check_vlen_refs(d, name) : SAYDO_OK;
+        int done = 0;
+        saydo_status vst = ft >= 0 && H5Tis_variable_str(ft) > 0 ? h5u_read_vlen_strings(d, name, out, &done) : SAYDO_OK;
         if (ft >= 0) H5Tclose(ft);
         H5Dclose(d);
-        if (cst < 0) return cst;
+        if (vst < 0 || done) return vst;
     }
     hid_t t = vlen_str_type();
     saydo_status st = h5u_read(loc, name, t, sizeof(char *), (void **)&raw, &n, NULL);

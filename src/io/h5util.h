@@ -67,9 +67,11 @@ saydo_status h5u_read_columns(hid_t loc, h5u_col_t *cols, int n_cols) SAYDO_MUST
 /** Vlen UTF-8 strings. */
 saydo_status h5u_append_strings(hid_t loc, const char *name, char *const *s, hsize_t n) SAYDO_MUST_CHECK;
 saydo_status h5u_read_strings(hid_t loc, const char *name, saydo_strs_t *out) SAYDO_MUST_CHECK;
-/** Checks the heap references of vlen string dataset d before HDF5 follows
- *  them (h5vlen.c): SAYDO_E_SCHEMA naming name when one is damaged. */
-saydo_status h5u_check_vlen_refs(hid_t d, const char *name) SAYDO_MUST_CHECK;
+/** Reads vlen string dataset d (named name in errors) into out, checking
+ *  each heap reference before using it (h5vlen.c): SAYDO_E_SCHEMA when one
+ *  is damaged. *done = 0 (and out untouched) for a layout it does not know,
+ *  which the caller then reads through HDF5. */
+saydo_status h5u_read_vlen_strings(hid_t d, const char *name, saydo_strs_t *out, int *done) SAYDO_MUST_CHECK;
 void h5u_strs_free(saydo_strs_t *s);
 /** Scalar attributes on an object. */
 saydo_status h5u_set_attr_int(hid_t obj, const char *name, int64_t v) SAYDO_MUST_CHECK;
