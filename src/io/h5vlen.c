@@ -160,6 +160,7 @@ static saydo_status read_refs(heaps_t *h, const unsigned char *refs, size_t row0
         uint64_t len = get_le(r, 4), addr = get_le(r + 4, 8);
         uint32_t idx = (uint32_t)get_le(r + 12, 4);
         const char *src = "";
+        size_t k = 0;   /* the string's bytes: a nil reference is "" */
         if (addr != 0) {
             const coll_t *c = h->last;
             if (!c || c->addr != addr) {
@@ -171,9 +172,16 @@ static saydo_status read_refs(heaps_t *h, const unsigned char *refs, size_t row0
                 return damaged(h, "a string refers to a heap object that does not exist");
             if (c->size[idx] != len) return damaged(h, "a string's length disagrees with its heap object");
             src = (const char *)c->buf + c->at[idx];
+            /* the bytes up to a NUL, by hand: strndup may look one byte past
+             * len (ASan's interceptor does), and a string can end its collection */
+            const char *nul = memchr(src, '\0', (size_t)len);
+            k = nul ? (size_t)(nul - src) : (size_t)len;
         }
-        h->out[row0 + i] = strndup(src, (size_t)len);
-        if (!h->out[row0 + i]) return saydo_set_error(SAYDO_E_NOMEM, "out of memory reading %s", h->name);
+        char *o = malloc(k + 1);
+        if (!o) return saydo_set_error(SAYDO_E_NOMEM, "out of memory reading %s", h->name);
+        memcpy(o, src, k);
+        o[k] = '\0';
+        h->out[row0 + i] = o;
     }
     return SAYDO_OK;
 }
