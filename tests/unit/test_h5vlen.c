@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "io/h5check.h"
+#include "py_test_util.h"
 
 static char path[512];
 
@@ -49,18 +50,7 @@ static const char *const script =
 static int setup(void **state)
 {
     (void)state;
-    const char *tmp = getenv("SAYDO_TMP");
-    snprintf(path, sizeof path, "%s/h5vlen_%ld.h5", tmp && *tmp ? tmp : "/tmp", (long)getpid());
-    char spath[600], cmd[1300];
-    snprintf(spath, sizeof spath, "%s.py", path);
-    FILE *f = fopen(spath, "w");
-    if (!f) return -1;
-    fputs(script, f);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s 2>&1", spath, path);
-    int rc = system(cmd);
-    remove(spath);
-    return rc == 0 ? 0 : -1;
+    return py_make_file(script, "h5vlen", path, sizeof path);
 }
 
 static int teardown(void **state)
@@ -97,7 +87,7 @@ static void test_same_as_h5dread(void **state)
 
 int main(void)
 {
-    if (system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") != 0) {
+    if (!py_has("h5py")) {
         printf("skipped: /usr/bin/python3 has no h5py\n");
         return 77;
     }
